@@ -1,0 +1,24 @@
+"""Run every notebook with nbdev's test machinery: one pytest case per notebook, each in its own process.
+
+Cells marked `#| slow` are skipped unless `pytest --slow` (or LMBOOK_TEST_FLAGS=slow) is given.
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+from _util import ROOT, env, notebooks, tool
+
+
+@pytest.mark.parametrize("nb", notebooks(), ids=lambda p: p.stem)
+def test_notebook(nb):
+    cmd = [tool("nbdev_test"), "--path", str(nb.relative_to(ROOT))]
+    flags = os.environ.get("LMBOOK_TEST_FLAGS", "").strip()
+    if flags: cmd += ["--flags", flags]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env(), capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    print(f"{nb.name}: {took:.1f} s")
+    assert proc.returncode == 0, (f"{nb.name} failed (exit {proc.returncode}, {took:.0f} s)\n"
+                                  f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-8000:]}")
