@@ -91,12 +91,25 @@ def test_imports_stand_alone():
 
 
 def test_readme_commands_match_ci():
-    "README command 1 = venv + the install command .ci/run uses + `lmbook book`; command 2 = .ci/run's test command."
+    "README command 1 = system packages + venv + the install command .ci/run uses + `lmbook book`; command 2 = .ci/run's test command."
     import re
     ci = (ROOT / ".ci" / "run").read_text()
     install = re.search(r"^INSTALL='(.+)'$", ci, re.MULTILINE).group(1)
+    system = re.search(r"^SYSTEM='(.+)'$", ci, re.MULTILINE).group(1)
     test = re.search(r"^TEST='(.+)'$", ci, re.MULTILINE).group(1)
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.+?)\n```", readme, re.DOTALL)
-    assert blocks[0] == f"python3 -m venv .venv && . .venv/bin/activate && {install} && lmbook book", blocks[0]
+    assert blocks[0] == (f"sudo sh -c '{system}' && python3 -m venv .venv && . .venv/bin/activate && {install} "
+                         "&& lmbook book"), blocks[0]
     assert blocks[1] == test, blocks[1]
+
+
+def test_markdown_is_not_commented_out():
+    "Markdown cells hold markdown, not '# '-prefixed jupytext comments (those render as a wall of headings)."
+    from execnb.nbio import read_nb
+    bad = {}
+    for nb in notebooks():
+        cells = [i for i, c in enumerate(read_nb(nb).cells) if c.cell_type == "markdown"
+                 and any(l.rstrip() == "#" or l.startswith(("# #", "# >", "# |", "# - ")) for l in c.source.splitlines())]
+        if cells: bad[nb.name] = cells
+    assert not bad, f"markdown cells written as comments: {bad}"
