@@ -45,6 +45,15 @@ class _Text(HTMLParser):
         if not self.skip: self.text.append(data)
 
 
+def _math_spans(path):
+    "How many `$...$` / `$$...$$` spans the notebook's markdown cells hold: every one must reach the page as math."
+    import json
+    cells = json.loads(path.read_text())["cells"]
+    md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    md = re.sub(r"```.*?```|`[^`\n]*`", "", md, flags=re.S)
+    return len(re.findall(r"\$\$.+?\$\$|\$[^$\n]+?\$", md, flags=re.S))
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     from lmbook.book import build_book
@@ -66,8 +75,8 @@ def test_page_renders_in_chromium(book, page, tmp_path):
     raw = re.findall(r"\$[^$\n]{1,80}\$|\\\(|\\\[", text)
     assert not raw, f"{page}: raw TeX left in the page text: {raw[:5]}"
     n_tex = dom.count('type="math/tex')
-    if page == "00b_data":
-        assert n_tex > 5, f"{page}: expected equations, found {n_tex}"
+    expected = _math_spans(NBS / f"{page}.ipynb")
+    assert n_tex >= expected, f"{page}: the notebook has {expected} equations, the page only {n_tex}"
     typeset = len(re.findall(r'class="MathJax(?:_Display|_CHTML|_SVG)?"', dom))
     assert typeset >= n_tex, f"{page}: MathJax typeset {typeset} of {n_tex} equations"
     pngs = [s for s in parser.imgs if s.startswith("data:image/png;base64,")]
