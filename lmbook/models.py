@@ -17,7 +17,7 @@ import torch
 
 # %% auto #0
 __all__ = ['OFFLINE_MODELS', 'OfflineModel', 'package_dir', 'cache_dir', 'hub_offline', 'load_causal_lm', 'load_encoder',
-           'encode_sentences', 'tiny_causal_lm', 'tiny_encoder']
+           'encode_sentences', 'tiny_causal_lm', 'tiny_encoder', 'toy_tokenizer']
 
 # %% ../nbs/00_models.ipynb #547c5aca
 @dataclass(frozen=True)
@@ -227,3 +227,19 @@ def tiny_encoder(
         torch.manual_seed(seed)
         model = BertModel(cfg).to(dtype)
     return model.eval()
+
+# %% ../nbs/00_models.ipynb #b30d7f14
+def toy_tokenizer(
+    vocab_size: int = 101,  # words w0 ... w{vocab_size-1}; matches `tiny_causal_lm`'s default vocabulary
+    padding_side: str = "right",  # "right" or "left", as for any HF tokenizer
+):  # a `PreTrainedTokenizerFast` in which the word `w17` is token 17 and `w0` pads
+    "Build a word-level fast tokenizer for the tiny random models."
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    if padding_side not in ("left", "right"):
+        raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
+    tk = Tokenizer(models.WordLevel({f"w{i}": i for i in range(vocab_size)}, unk_token="w0"))
+    tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="w0", unk_token="w0")
+    tok.padding_side = padding_side
+    return tok
