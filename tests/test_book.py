@@ -63,6 +63,7 @@ def book(tmp_path_factory):
     return out
 
 
+@pytest.mark.xdist_group("book")
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_in_chromium(book, page, tmp_path):
     from PIL import Image

@@ -17,7 +17,9 @@ def test_notebook(nb):
     flags = os.environ.get("LMBOOK_TEST_FLAGS", "").strip()
     if flags: cmd += ["--flags", flags]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env(), capture_output=True, text=True)
+    # Under pytest-xdist (`pytest -n 2`) two notebooks share the cores: one thread each avoids oversubscription.
+    threads = {"OMP_NUM_THREADS": "1"} if os.environ.get("PYTEST_XDIST_WORKER") and "OMP_NUM_THREADS" not in os.environ else {}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env(**threads), capture_output=True, text=True)
     took = time.perf_counter() - t0
     print(f"{nb.name}: {took:.1f} s")
     assert proc.returncode == 0, (f"{nb.name} failed (exit {proc.returncode}, {took:.0f} s)\n"
