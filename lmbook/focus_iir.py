@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal  # noqa: F401 - PreTrainedConfig's inherited fields are annotated with it; show_doc and
+                            # inspect.signature(FocusConfig) resolve those annotations in this module
 
 import torch
 import torch.nn.functional as F

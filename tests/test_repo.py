@@ -113,3 +113,22 @@ def test_markdown_is_not_commented_out():
                  and any(l.rstrip() == "#" or l.startswith(("# #", "# >", "# |", "# - ")) for l in c.source.splitlines())]
         if cells: bad[nb.name] = cells
     assert not bad, f"markdown cells written as comments: {bad}"
+
+
+def test_show_doc_renders_every_export():
+    "The book renders `show_doc` for every exported name; a signature it cannot resolve breaks that page's build."
+    import importlib
+    import warnings
+    from nbdev.showdoc import show_doc
+    bad = []
+    for path in sorted((ROOT / "lmbook").glob("*.py")):
+        if path.name.startswith("_"): continue
+        mod = importlib.import_module(f"lmbook.{path.stem}")
+        for name in getattr(mod, "__all__", []):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    show_doc(getattr(mod, name))
+            except Exception as e:  # noqa: BLE001 - report every failure, with its module and name
+                bad.append(f"lmbook.{path.stem}.{name}: {type(e).__name__}: {e}")
+    assert not bad, "show_doc fails for:\n" + "\n".join(bad)
