@@ -28,6 +28,8 @@ HEADLINE_COLUMNS = ("claim", "paper", "lmbook", "setting difference")
 def headline(
     rows,  # a pandas DataFrame or a list of dicts with the columns `HEADLINE_COLUMNS`
     caption: str,  # one sentence saying what the table compares
+    *,
+    front_page: bool = True,  # tag the output so the book's front page collects it; False only displays it
 ):
     "Display a paper-vs-lmbook table and tag it so the book's front page can collect it."
     import pandas as pd
@@ -37,7 +39,8 @@ def headline(
     if len(df) == 0: raise ValueError("headline needs at least one row")
     if missing: raise ValueError(f"headline table lacks the columns {missing}; it has {list(df.columns)}")
     html = f"<p><b>{caption}</b></p>" + df.to_html(index=False, escape=True, na_rep="–")
-    display(HTML(html), metadata={HEADLINE_KEY: {"caption": caption, "rows": json.loads(df.to_json(orient="records"))}})
+    tag = {HEADLINE_KEY: {"caption": caption, "rows": json.loads(df.to_json(orient="records"))}} if front_page else {}
+    display(HTML(html), metadata=tag)
 
 # %% ../nbs/00d_book.ipynb #2c4886d1
 def _sidebar_entries(contents, section=None):

@@ -113,6 +113,16 @@ def _prepare_tokenizer(tok):
     tok.padding_side = "left"
     return tok
 
+@contextlib.contextmanager
+def _no_progress_bars():
+    "Hide transformers' per-tensor 'Loading weights' bar for the offline models (it clutters every notebook); restore after."
+    from transformers.utils import logging as hf_logging
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try: yield
+    finally:
+        if was: hf_logging.enable_progress_bar()
+
 def _from_hub(loader, name, **kwargs):
     "Call `loader(name)`; if it fails, say which short names exist besides hub ids and folders."
     try: return loader(name, **kwargs)
@@ -137,7 +147,7 @@ def load_causal_lm(
         tok = _from_hub(AutoTokenizer.from_pretrained, name)
     else:
         folder = cache_dir(cache) / f"{name.lower()}-{Path(entry.file).stem.lower()}"
-        with hub_offline():
+        with hub_offline(), _no_progress_bars():
             if (folder / "model.safetensors").exists():
                 model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, local_files_only=True)
                 tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -163,7 +173,7 @@ def load_encoder(
         tok = _from_hub(AutoTokenizer.from_pretrained, name)
     else:
         folder = package_dir(entry.package, entry.pip) / entry.subdir
-        with hub_offline():
+        with hub_offline(), _no_progress_bars():
             model = AutoModel.from_pretrained(folder, dtype=dtype, local_files_only=True, **kwargs)
             tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     model.eval()
