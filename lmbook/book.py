@@ -198,13 +198,18 @@ def _nav_html(pages, current: str) -> str:
         out.append(f'<a class="{cls}" href="{p["html"]}">{html.escape(p["title"])}{mark}</a>')
     return "\n".join(out + ["</nav>"])
 
+# jupyter-server-mathjax ships only the STIX-Web fonts; MathJax's default (TeX fonts) then fails on some glyphs,
+# e.g. every prime in `x'` renders as "[Math Processing Error]". Point the HTML-CSS output at the fonts that exist.
+_MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {availableFonts: ["STIX-Web"], '
+                  'preferredFont: "STIX-Web", webFont: "STIX-Web", imageFont: null}});</script>')
+
 def _render_html(nb, pages, current: str, banner: str = "", extra: str = "") -> str:
     from nbconvert import HTMLExporter
     exp = HTMLExporter(template_name="lab")
     exp.mathjax_url = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
     exp.exclude_input_prompt = exp.exclude_output_prompt = True
     body, _ = exp.from_notebook_node(nb)
-    body = body.replace("</head>", f"<style>{_CSS}</style>\n</head>", 1)
+    body = body.replace("</head>", f"<style>{_CSS}</style>\n{_MATHJAX_FONTS}\n</head>", 1)
     body = re.sub(r"<body([^>]*)>", lambda m: f"<body{m.group(1)}>\n{_nav_html(pages, current)}\n"
                   f'<div id="lmbook-main">{banner}', body, count=1)
     return body.replace("</body>", f"{extra}</div>\n</body>", 1)
