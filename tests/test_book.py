@@ -79,6 +79,8 @@ def test_page_renders_in_chromium(book, page, tmp_path):
     expected = _math_spans(NBS / f"{page}.ipynb")
     assert n_tex >= expected, f"{page}: the notebook has {expected} equations, the page only {n_tex}"
     assert 'class="MathJax_Error"' not in dom, f"{page}: MathJax shows '[Math Processing Error]' for an equation"
+    bad_tex = re.findall(r'<merror><mtext>([^<]{0,120})', dom)
+    assert not bad_tex, f"{page}: TeX that MathJax cannot parse (shown raw): {bad_tex[:3]}"
     typeset = len(re.findall(r'class="MathJax(?:_Display|_CHTML|_SVG)?"', dom))
     assert typeset >= n_tex, f"{page}: MathJax typeset {typeset} of {n_tex} equations"
     pngs = [s for s in parser.imgs if s.startswith("data:image/png;base64,")]
