@@ -21,3 +21,9 @@ def tool(name):
 
 def env(**extra):
     return {**os.environ, **OFFLINE, **extra}
+
+
+def notebook_threads(under_xdist: bool) -> str:
+    "The OMP_NUM_THREADS a notebook test runs with: one per pytest-xdist worker unless the caller set it."
+    if "OMP_NUM_THREADS" in os.environ: return os.environ["OMP_NUM_THREADS"]
+    return "1" if under_xdist else f"default ({os.cpu_count()})"
