@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -107,10 +109,34 @@ def _check_step(self: MTAdam, n: int) -> list[list[Tensor]]:
     if not getattr(self, "_warned_grad", False) and any(p.grad is not None for p in params):
         self._warned_grad = True
         warnings.warn("some parameters have a populated .grad; MTAdam computes its own per-term gradients and "
-                      "ignores .grad (do not call backward() before step)", stacklevel=4)
+                      "ignores .grad (do not call backward() before step)", stacklevel=_user_stacklevel())
     return groups
 
+def _user_stacklevel() -> int:
+    "The `stacklevel` that points a warning raised by our caller at the first frame outside MTAdam, torch and `train_multiterm`."
+    torch_dir, f, level = os.path.dirname(torch.__file__) + os.sep, sys._getframe(2), 2
+    while f.f_back is not None and (f.f_code.co_filename.startswith(torch_dir) or isinstance(f.f_locals.get("self"), MTAdam)
+                                    or f.f_code.co_name == "train_multiterm"):
+        f, level = f.f_back, level + 1
+    return level
+
 # %% ../nbs/09_mtadam.ipynb #a1d84f27
+def _reaches(loss: Tensor, params: list[Tensor]) -> list[bool]:
+    "Whether the autograd graph of `loss` reaches each of `params` (the structure, not the gradient's value)."
+    where, hit = {id(p): j for j, p in enumerate(params)}, [False] * len(params)
+    if loss.grad_fn is None:
+        if id(loss) in where: hit[where[id(loss)]] = True
+        return hit
+    stack, seen = [loss.grad_fn], set()
+    while stack:
+        f = stack.pop()
+        if f in seen: continue
+        seen.add(f)
+        v = getattr(f, "variable", None)  # an AccumulateGrad node: a leaf tensor
+        if v is not None and id(v) in where: hit[where[id(v)]] = True
+        stack.extend(g for g, _ in f.next_functions if g is not None)
+    return hit
+
 @patch
 def _term_grads(self: MTAdam, losses: list[Tensor], params: list[Tensor]) -> list[list]:
     "Return [g_1 or None, ..., g_I] for each param: one gradient per term (None where the term does not reach p)."
@@ -122,7 +148,11 @@ def _term_grads(self: MTAdam, losses: list[Tensor], params: list[Tensor]) -> lis
             out = torch.autograd.grad(stacked, params, eye, is_grads_batched=True, allow_unused=True)
             hit = [g for g in out if g is not None]
             nz = iter(torch.stack([(g.reshape(n, -1) != 0).any(1) for g in hit]).tolist() if hit else [])
-            cols = [[None] * n if g is None else [gi if m else None for gi, m in zip(g.unbind(0), next(nz))] for g in out]
+            nz = [None if g is None else next(nz) for g in out]
+            if not all(all(m) for m in nz if m is not None):  # an all-zero slice: unreached, or a true zero gradient
+                reach = list(zip(*[_reaches(l, params) for l in losses]))
+                nz = [None if m is None else [a or b for a, b in zip(m, r)] for m, r in zip(nz, reach)]
+            cols = [[None] * n if g is None else [gi if m else None for gi, m in zip(g.unbind(0), ms)] for g, ms in zip(out, nz)]
         except RuntimeError as e:
             warnings.warn(f"batched_grad failed ({str(e).splitlines()[0]}); falling back to one backward per term")
     if cols is None:
@@ -130,8 +160,7 @@ def _term_grads(self: MTAdam, losses: list[Tensor], params: list[Tensor]) -> lis
         cols = [list(c) for c in zip(*per_term)]
     for i in range(n):
         if all(c[i] is None for c in cols):
-            how = "None, or zero with batched_grad=True" if self.defaults["batched_grad"] else "None"
-            raise ValueError(f"loss term {i} does not reach any parameter of this optimizer (all its gradients are {how})")
+            raise ValueError(f"loss term {i} does not reach any parameter of this optimizer (all its gradients are None)")
     if any(g is not None and g.is_sparse for c in cols for g in c):
         raise RuntimeError("MTAdam does not support sparse gradients")
     return cols
