@@ -30,6 +30,7 @@ def headline(
     caption: str,  # one sentence saying what the table compares
     *,
     front_page: bool = True,  # tag the output so the book's front page collects it; False only displays it
+    source=None,  # where the lmbook numbers come from: a `lmbook.runs.Runs` (recorded run) or a short text; default "default run"
 ):
     "Display a paper-vs-lmbook table and tag it so the book's front page can collect it."
     import pandas as pd
@@ -38,8 +39,15 @@ def headline(
     missing = [c for c in HEADLINE_COLUMNS if c not in df.columns]
     if len(df) == 0: raise ValueError("headline needs at least one row")
     if missing: raise ValueError(f"headline table lacks the columns {missing}; it has {list(df.columns)}")
-    html = f"<p><b>{caption}</b></p>" + df.to_html(index=False, escape=True, na_rep="–")
-    tag = {HEADLINE_KEY: {"caption": caption, "rows": json.loads(df.to_json(orient="records"))}} if front_page else {}
+    # (the metadata key is not "source": execnb treats every "source" key as cell text)
+    if source is None: source = "default run (smoke-sized; see the chapter for the full protocol)"
+    elif not isinstance(source, str):
+        from lmbook.runs import provenance_line
+        source = provenance_line(source)
+    html = (f"<p><b>{caption}</b></p>" + df.to_html(index=False, escape=True, na_rep="–")
+            + f'<p class="lmbook-source"><i>lmbook numbers: {source}</i></p>')
+    tag = ({HEADLINE_KEY: {"caption": caption, "provenance": source, "rows": json.loads(df.to_json(orient="records"))}}
+           if front_page else {})
     display(HTML(html), metadata=tag)
 
 # %% ../nbs/00d_book.ipynb #2c4886d1
@@ -314,16 +322,19 @@ def readme_from_index(
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `lmbook` command."
-    ap = argparse.ArgumentParser(prog="lmbook", description="lmbook: build the book offline")
+    ap = argparse.ArgumentParser(prog="lmbook", description="lmbook: build the book offline, record full-size runs")
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("book", help="execute every notebook and render the HTML book to _docs/")
     b.add_argument("--nbs", default="nbs"); b.add_argument("--out", default="_docs")
     b.add_argument("--flags", default="", help="space-separated test flags to run anyway, e.g. 'slow'")
     b.add_argument("--only", nargs="*", help="notebook names to build (default all)")
     b.add_argument("--engine", choices=["nbconvert", "quarto"], default="nbconvert")
+    from lmbook.runs import add_reproduce_parser, reproduce_cli
+    add_reproduce_parser(sub)
     r = sub.add_parser("readme", help="write README.md from nbs/index.ipynb")
     r.add_argument("--index", default="nbs/index.ipynb"); r.add_argument("--out", default="README.md")
     a = ap.parse_args(argv)
+    if a.cmd == "reproduce": return reproduce_cli(a)
     if a.cmd == "readme":
         Path(a.out).write_text(readme_from_index(a.index), encoding="utf-8"); return 0
     if a.engine == "quarto":
