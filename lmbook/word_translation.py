@@ -27,9 +27,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from .runs import Protocol, Unit
+
 # %% auto #0
-__all__ = ['retrieve', 'precision_at_k', 'MBCICP', 'Procrustes', 'SyntheticPair', 'synthetic_languages', 'WordVectors',
-           'load_word_vectors', 'load_freedict', 'build_dictionary', 'evaluate', 'alignment_diagnostics']
+__all__ = ['PROTOCOLS', 'retrieve', 'precision_at_k', 'MBCICP', 'Procrustes', 'SyntheticPair', 'synthetic_languages',
+           'WordVectors', 'load_word_vectors', 'load_freedict', 'build_dictionary', 'evaluate', 'alignment_diagnostics',
+           'restarts_unit', 'restarts_protocol']
 
 # %% ../nbs/10_word_translation.ipynb #0ca3d850
 def _icp_loss(Tx, Ty, xb, yt, yb, xt, lam):
@@ -54,7 +57,8 @@ def _icp_grads(Tx, Ty, xb, yt, yb, xt, lam):
 
 # %% ../nbs/10_word_translation.ipynb #3025ed5c
 def _as_matrix(X, name, *, device=None, dtype=torch.float32):
-    "Validate a [n_words, dim] float matrix and return it as a torch tensor."
+    "Validate a [n_words, dim] float matrix (or the `.vectors` of a `WordVectors`) and return it as a torch tensor."
+    if hasattr(X, "vectors") and hasattr(X, "words"): X = X.vectors  # a WordVectors
     if isinstance(X, torch.Tensor): t = X.detach()
     elif isinstance(X, np.ndarray) or isinstance(X, (list, tuple)): t = torch.as_tensor(np.asarray(X))
     else: raise TypeError(f"{name} must be a numpy array or torch tensor of shape [n_words, dim]; got {type(X).__name__}")
@@ -66,6 +70,10 @@ def _as_matrix(X, name, *, device=None, dtype=torch.float32):
     if not torch.isfinite(t.sum(dtype=torch.float64)) and not torch.isfinite(t).all():   # one cheap pass first
         raise ValueError(f"{name} contains {int((~torch.isfinite(t)).sum())} NaN or inf entries")
     return t
+
+def _words_of(X, words):
+    "Row labels: `words` if given, else those of a `WordVectors` X, else None."
+    return words if words is not None else list(X.words) if hasattr(X, "vectors") and hasattr(X, "words") else None
 
 def _unit(X, eps=1e-12): return X / X.norm(dim=-1, keepdim=True).clamp_min(eps)
 
@@ -183,7 +191,7 @@ def translate(
     queries,  # source words (str) or source row indices (int); one or many
     k: int = 1,  # number of candidates per query
     *,
-    method: Literal["nn", "csls"] = "csls",  # retrieval rule
+    method: Literal["nn", "csls"] = "csls",  # retrieval rule: CSLS (the default everywhere in this module) or cosine NN
     csls_k: int = 10,  # neighbourhood size of CSLS (k in r_T, r_S)
 ) -> list[list[str]] | np.ndarray:  # words if words were given (and fitted), else row indices [n_queries, k]
     "Translate source words into their `k` best target words (or target rows)."
@@ -200,7 +208,7 @@ def retrieve(
     tgt,  # target vectors y, [m, d]
     k: int = 10,  # candidates per query
     *,
-    method: Literal["nn", "csls"] = "nn",  # cosine nearest neighbour or CSLS
+    method: Literal["nn", "csls"] = "csls",  # CSLS (the default everywhere in this module) or cosine nearest neighbour
     csls_k: int = 10,  # neighbourhood size for r_T and r_S
     queries=None,  # source rows to rank (default: all n)
     chunk_size: int = 4096,  # query rows per similarity block
@@ -361,12 +369,13 @@ def _fit_full(self: MBCICP, X, Y, jx, iy, gen, bar):
 @patch
 def fit(
     self: MBCICP,
-    X_src,  # source vectors X, [n, d_x], most frequent word first
-    X_tgt,  # target vectors Y, [m, d_y], most frequent word first
-    src_words: Sequence[str] | None = None,  # optional row labels of X_src (for `translate` with words)
-    tgt_words: Sequence[str] | None = None,  # optional row labels of X_tgt
+    X_src,  # source vectors X, [n, d_x], most frequent word first; an array, a tensor or a `WordVectors`
+    X_tgt,  # target vectors Y, [m, d_y], most frequent word first; an array, a tensor or a `WordVectors`
+    src_words: Sequence[str] | None = None,  # row labels of X_src (for `translate` with words); default: a WordVectors' words
+    tgt_words: Sequence[str] | None = None,  # row labels of X_tgt; default: a WordVectors' words
 ) -> MBCICP:  # self, fitted
     "Learn the source-to-target map without any dictionary."
+    src_words, tgt_words = _words_of(X_src, src_words), _words_of(X_tgt, tgt_words)
     X = _as_matrix(X_src, "X_src", device=self.device); Y = _as_matrix(X_tgt, "X_tgt", device=X.device)
     self._check_params(X, Y)
     gen = torch.Generator().manual_seed(int(check_random_state(self.random_state).randint(2 ** 31 - 1)))
@@ -375,10 +384,11 @@ def fit(
     n1 = min(self.n_init_words, len(X), len(Y))
     with _torch_threads(self.n_jobs), tqdm(total=self.init_epochs + self.full_epochs + self.refine_epochs,
                                            desc="MBC-ICP", disable=not self.verbose) as bar:
-        t = time.perf_counter(); jx, iy = self._fit_restarts(X[:n1], Y[:n1], gen, bar)
-        self.fit_time_["restarts"] = time.perf_counter() - t; t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time(); jx, iy = self._fit_restarts(X[:n1], Y[:n1], gen, bar)
+        self.fit_time_["restarts"], self.fit_cpu_time_ = time.perf_counter() - t, {"restarts": time.process_time() - c}
+        t, c = time.perf_counter(), time.process_time()
         Tx, Ty, pairs = self._fit_full(X, Y, jx, iy, gen, bar)
-        self.fit_time_["full+refine"] = time.perf_counter() - t
+        self.fit_time_["full+refine"], self.fit_cpu_time_["full+refine"] = time.perf_counter() - t, time.process_time() - c
     self.n_mutual_, self.mutual_pairs_ = len(pairs), pairs.cpu().numpy()
     if self.refine == "procrustes" and len(pairs):
         Tx = _procrustes(X[pairs[:, 0]], Y[pairs[:, 1]]); Ty = Tx.T
@@ -409,10 +419,11 @@ class Procrustes(_AlignerBase):
         X_src,  # source vectors, [n, d_x]
         X_tgt,  # target vectors, [m, d_y]
         pairs,  # seed pairs: int array [n_pairs, 2] of (source row, target row), or {source row: set of target rows}
-        src_words: Sequence[str] | None = None,  # optional row labels of X_src
-        tgt_words: Sequence[str] | None = None,  # optional row labels of X_tgt
+        src_words: Sequence[str] | None = None,  # row labels of X_src; default: a WordVectors' words
+        tgt_words: Sequence[str] | None = None,  # row labels of X_tgt; default: a WordVectors' words
     ) -> Procrustes:  # self, fitted
         "Fit W = U V^T from the SVD of the seed pairs' cross-covariance."
+        src_words, tgt_words = _words_of(X_src, src_words), _words_of(X_tgt, tgt_words)
         if self.normalize not in _NORMALIZE: raise ValueError(f"normalize must be one of {_NORMALIZE}; got {self.normalize!r}")
         X = _as_matrix(X_src, "X_src"); Y = _as_matrix(X_tgt, "X_tgt", device=X.device)
         if isinstance(pairs, Mapping): pairs = [(i, j) for i, js in pairs.items() for j in sorted(js)]
@@ -530,12 +541,11 @@ def load_word_vectors(
     try: import wordfreq
     except ImportError: raise ImportError("frequency order needs wordfreq: `pip install wordfreq==3.1.1`")
     if source == "glove":
-        import pandas as pd
-        from lmbook.models import package_dir
-        root = package_dir(*_VECTOR_SOURCES[(lang, source)][:2]) / "data"
-        table = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
-        lookup = {w: i for i, w in enumerate(pd.read_parquet(root / "glove_6B_index.parquet")["index"])}.get
-        n_keys = len(table)
+        from lmbook.data import glove_table  # the one GloVe loader of the book
+        vocab, table = glove_table()
+        row = {}
+        for i, w in enumerate(vocab): row.setdefault(w, i)
+        lookup, n_keys = row.get, len(table)
     else:
         table, key2row, _ = _spacy_vocab(lang)
         lookup, n_keys = (lambda w: key2row.get(_murmur64a(w.encode("utf-8")))), len(key2row)
@@ -620,6 +630,18 @@ def evaluate(
         out[m] = precision_at_k(dict(zip(q, idx)), gold, ks)
     return out
 
+# %% ../nbs/10_word_translation.ipynb #ef91dc7d
+def _semi_real(wv, n=2000, noise=0.1, drop=0.1, seed=0):
+    "Real vectors X (first n rows) and Y = rotated X + noise, with words dropped on each side; returns X, Y, gold."
+    g = torch.Generator().manual_seed(seed)
+    X = torch.as_tensor(wv.vectors[:n])
+    Q = torch.linalg.qr(torch.randn(X.shape[1], X.shape[1], generator=g, dtype=torch.float64))[0].float()
+    Y = X @ Q.T; Y = Y + noise * Y.std() * torch.randn(Y.shape, generator=g)
+    kx, ky = torch.rand(n, generator=g) >= drop, torch.rand(n, generator=g) >= drop
+    ypos = torch.cumsum(ky.long(), 0) - 1
+    gold = {i: {int(ypos[w])} for i, w in enumerate(torch.nonzero(kx).squeeze(1).tolist()) if ky[w]}
+    return X[kx].numpy(), Y[ky].numpy(), gold
+
 # %% ../nbs/10_word_translation.ipynb #524e710f
 def alignment_diagnostics(
     X_src,  # source vectors [n, d_x]
@@ -649,7 +671,47 @@ def _diagnostics(X_src, X_tgt, gold, n_components, n_words, normalize, n_sample,
     top = pairs[(pairs[:, 0] < n) & (pairs[:, 1] < n)]
     corr = np.abs([np.corrcoef(Px[top[:, 0], k], Py[top[:, 1], k])[0, 1] for k in range(Px.shape[1])]) if len(top) > 2 else np.full(Px.shape[1], np.nan)
     W = _procrustes(X[pairs[:, 0]], Y[pairs[:, 1]])
-    idx, _ = retrieve(X @ W.T, Y, 1, queries=pairs[:, 0], n_jobs=n_jobs)
+    idx, _ = retrieve(X @ W.T, Y, 1, method="nn", queries=pairs[:, 0], n_jobs=n_jobs)
     ceiling = precision_at_k(dict(zip(pairs[:, 0].tolist(), idx)), gold, ks=(1,))["p@1"]
     return {"n_pairs": len(pairs), "rsim": rsim, "pca_axis_corr": corr, "pca_top5": float(np.mean(corr[:5])),
             "pca_pairs": len(top), "linear_ceiling": ceiling}
+
+# %% ../nbs/10_word_translation.ipynb #cb8ea572
+_RESTARTS_FIT = dict(n_components=25, init_epochs=100, full_epochs=50, refine_epochs=50, n_init_words=5000,
+                     n_refine_words=7500, batch_size=128, lr=1e-2, lr_halve_every=100, betas=(0.5, 0.999), cycle_weight=1e-2,
+                     weight_decay=0.0, normalize=None, init_signs="random", refine="icp", n_jobs=1, device=None, verbose=False)
+
+def restarts_unit(
+    *,
+    case: Literal["synthetic", "semi-real"],  # synthetic languages (n = 2,000, sigma = 0.1, 10% dropped) or GloVe vs a rotated, noised copy
+    prune: bool,  # `prune_restarts`
+    seed: int,  # seed of the data and of the fit
+    n_restarts: int = 100,  # R
+) -> dict:  # wall and CPU seconds per stage, P@1 (NN, CSLS), the winner's cost, mutual pairs
+    "Fit MBC-ICP with the paper's schedule on one thread and score it: one unit of the `restarts` protocol."
+    if case == "synthetic":
+        sp = synthetic_languages(2000, 50, noise=0.1, drop=0.1, seed=seed); X, Y, gold = sp.X, sp.Y, sp.gold
+    elif case == "semi-real": X, Y, gold = _semi_real(load_word_vectors("en", source="glove"), n=2000, seed=seed)
+    else: raise ValueError(f"case must be 'synthetic' or 'semi-real'; got {case!r}")
+    with _torch_threads(1):
+        est = MBCICP(**_RESTARTS_FIT, n_restarts=n_restarts, prune_restarts=prune, random_state=seed).fit(X, Y)
+        ev = evaluate(est, gold, ks=(1,))
+    return {"restarts_s": est.fit_time_["restarts"], "full_refine_s": est.fit_time_["full+refine"],
+            "restarts_cpu_s": est.fit_cpu_time_["restarts"], "full_refine_cpu_s": est.fit_cpu_time_["full+refine"],
+            "p1_nn": ev["nn"]["p@1"], "p1_csls": ev["csls"]["p@1"], "n_queries": ev["csls"]["n_queries"],
+            "best_rec": float(est.restart_costs_[est.best_restart_]), "n_mutual": int(est.n_mutual_)}
+
+def restarts_protocol(
+    seeds: int = 3,  # seeds per (case, pruning)
+    n_restarts: int = 100,  # R
+) -> Protocol:
+    "R restarts with and without `prune_restarts`, on the synthetic and semi-real cases."
+    units = [Unit(f"{case}-{'pruned' if prune else 'full'}-s{s}", restarts_unit,
+                  dict(case=case, prune=prune, seed=s, n_restarts=n_restarts), seed=s)
+             for case in ("synthetic", "semi-real") for prune in (False, True) for s in range(seeds)]
+    code = [restarts_unit, "_RESTARTS_FIT", _semi_real, synthetic_languages, load_word_vectors, MBCICP.fit,
+            MBCICP._fit_restarts, MBCICP._fit_full, _icp_epoch, _icp_grads, _match, _nn, _stage0, evaluate, retrieve]
+    return Protocol("word_translation", "restarts", units, code=[c for c in code if not isinstance(c, str)],
+                    description=f"R = {n_restarts}, pruned vs full, 2 cases x {seeds} seeds, one thread, the paper's schedule")
+
+PROTOCOLS = {"restarts": restarts_protocol}
