@@ -18,11 +18,14 @@ from fastcore.basics import patch
 from torch import Tensor, nn
 
 from .hooks import decoder_layers, final_norm, mlp_spec, only_trainable, unembedding
+from .runs import Protocol, Unit
 
 # %% auto #0
-__all__ = ['LOSS_TYPES', 'SUPPORTED_ARCHITECTURES', 'KDPOConfig', 'build_pair', 'teacher_forced_negatives', 'sequence_logps',
-           'kdpo_loss', 'score_mask', 'EditRecord', 'EditLog', 'KDPOEditor', 'PreEditCache', 'cache_pre_edit',
-           'evaluate_edits']
+__all__ = ['LOSS_TYPES', 'SUPPORTED_ARCHITECTURES', 'ARMS', 'LAYER_GRID', 'LR_GRID', 'METRICS', 'N_CALIBRATION', 'T_GRID',
+           'ORDERS', 'PROTOCOLS', 'KDPOConfig', 'build_pair', 'teacher_forced_negatives', 'sequence_logps', 'kdpo_loss',
+           'score_mask', 'EditRecord', 'EditLog', 'KDPOEditor', 'PreEditCache', 'cache_pre_edit', 'evaluate_edits',
+           'arm_config', 'harmonic_score', 'wikitext_probe', 'edit_split', 'edit_order', 'run_sequential',
+           'calibration_unit', 'sequential_unit', 'calibration_protocol', 'calibrated_settings', 'sequential_protocol']
 
 # %% ../nbs/04_kdpo.ipynb #5a4320d7
 LOSS_TYPES = ("kdpo", "dpo", "nll")
@@ -512,3 +515,206 @@ def evaluate_edits(
     cols = ["rewrite_acc", "rephrase_acc", "locality"] + (["portability"] if any("portability" in h for h in hits) else [])
     return pd.DataFrame([{"case_id": r.get("case_id", i), **{c: sum(h[c]) / len(h[c]) if c in h else float("nan") for c in cols}}
                          for i, (r, h) in enumerate(zip(requests, hits))])
+
+# %% ../nbs/04_kdpo.ipynb #47ccc949
+ARMS = ("KDPO", "DPO", "FT-L", "FPS")  # FPS: the forward pass shift of `lmbook.backward_lens`
+LAYER_GRID = (10, 15, 20, 25)  # calibration grid of blocks ℓ (SmolLM2 has 30)
+LR_GRID = {"KDPO": (1e-4, 3e-4, 1e-3), "DPO": (1e-4, 3e-4, 1e-3), "FT-L": (1e-4, 3e-4, 1e-3),
+           "FPS": (0.03, 0.1, 0.3)}  # calibration grid of Adam learning rates (η for FPS, on its own scale)
+METRICS = ("rewrite_acc", "rephrase_acc", "locality")  # EasyEdit's scores
+N_CALIBRATION, T_GRID, ORDERS = 10, (10, 25, 50), (0, 1, 2)  # calibration edits; sequential lengths T; request orders
+
+def arm_config(
+    arm: str,  # one of `ARMS`
+    layer: int,  # block ℓ
+    lr: float,  # Adam lr (η for FPS)
+) -> KDPOConfig | None:  # None for FPS, which has no optimiser
+    "The editor config of one arm: the official KDPO config, DPO with the official `_reg` budget, FT-L in KDPO's loop."
+    if arm not in ARMS: raise ValueError(f"arm={arm!r} is unknown; use one of {ARMS}")
+    if arm == "FPS": return None
+    extra = {"KDPO": {}, "DPO": dict(loss_type="dpo", cycles=5, num_steps=6, mask_where_equal=False),
+             "FT-L": dict(loss_type="nll")}[arm]
+    return KDPOConfig(layers=(layer,), lr=lr, **extra)
+
+def harmonic_score(
+    rewrite: float, rephrase: float, locality: float,  # EasyEdit scores in [0, 1]
+) -> float:  # 0 when any score is 0
+    "ROME's summary score: the harmonic mean of rewrite, rephrase and locality."
+    v = (rewrite, rephrase, locality)
+    return 0.0 if min(v) <= 0 else 3 / sum(1 / a for a in v)
+
+# %% ../nbs/04_kdpo.ipynb #5f5e13c3
+def wikitext_probe(
+    n_lines: int = 50,  # lines to keep
+    min_chars: int = 30,  # skip shorter lines (headings, blanks)
+) -> str:  # the general-ability probe text
+    "The first `n_lines` WikiText-2 test lines with at least `min_chars` characters."
+    from lmbook.data import load_wikitext2
+    return "\n".join([l for l in load_wikitext2("test").splitlines() if len(l.strip()) >= min_chars][:n_lines])
+
+def edit_split(
+    model, tokenizer,  # the unedited causal LM and its tokenizer
+    *,
+    n_calibration: int = N_CALIBRATION,  # edits set aside for calibration
+    seed: int = 0,  # seed of the split
+) -> tuple[list[dict], list[dict]]:  # (calibration, evaluation) requests, disjoint
+    "Keep the facts the model answers before editing, then set `n_calibration` of them aside for calibration."
+    from lmbook.facts import known_facts, split_calibration
+    return split_calibration(known_facts(model, tokenizer, neighborhood="keep"), n_calibration, seed=seed)
+
+def edit_order(
+    requests: list[dict],  # evaluation requests
+    order: int,  # seed of the permutation (an "order" is a seed of the protocol)
+    T: int,  # how many edits
+) -> list[dict]:  # the first T requests of the permutation
+    "The first T requests of a seeded permutation (so the T = 10 edits of an order are the start of its T = 50 edits)."
+    if not 0 < T <= len(requests): raise ValueError(f"T={T} must be in [1, {len(requests)}] (the number of requests)")
+    perm = torch.randperm(len(requests), generator=torch.Generator().manual_seed(order)).tolist()
+    return [requests[i] for i in perm[:T]]
+
+# %% ../nbs/04_kdpo.ipynb #4aa28da7
+def run_sequential(
+    model, tokenizer,  # a causal LM (edited in place, restored at the end) and its tokenizer
+    arm: str,  # one of `ARMS`
+    requests: list[dict],  # the edits, in order
+    *,
+    layer: int,  # block ℓ whose W_out the arm rewrites
+    lr: float,  # Adam lr (η for FPS)
+    checkpoints,  # after how many edits to score all edits made so far, e.g. [1, 2, 5, 10]
+    pre: PreEditCache | None = None,  # pre-edit outputs; None: `cache_pre_edit(model, tokenizer, requests)` now
+    ppl_text: str | None = None,  # text whose perplexity is measured after the last edit; None: skip
+    ppl_tokens: int | None = None,  # score only the first tokens of `ppl_text`
+    progress: bool = True,  # tqdm bar over the edits
+) -> dict:  # curve: one row per checkpoint; edits: one row per edit; final: one row per request; ppl_after
+    "Edit `requests` in sequence with one arm, score all edits so far at each checkpoint, then put the weights back."
+    from tqdm.auto import tqdm
+    checkpoints = sorted(set(int(c) for c in checkpoints))
+    if not checkpoints or checkpoints[0] < 1 or checkpoints[-1] > len(requests):
+        raise ValueError(f"checkpoints {checkpoints} must lie in [1, {len(requests)}] (the number of requests)")
+    pre = cache_pre_edit(model, tokenizer, requests) if pre is None else pre
+    cfg = arm_config(arm, layer, lr)
+    W = mlp_spec(model, layer).W_out.module.weight
+    w0, curve, edits, done = W.detach().clone(), [], [], 0
+    editor = None if cfg is None else KDPOEditor(model, tokenizer, cfg)
+    bar = tqdm(total=checkpoints[-1], desc=f"{arm} (ℓ={layer}, lr={lr:g})", disable=not progress, leave=False)
+    try:
+        for c in checkpoints:
+            for r in requests[done:c]:
+                if editor is None:
+                    from lmbook.backward_lens import forward_pass_shift  # the Backward Lens chapter's editor, a baseline
+                    t0 = time.perf_counter()
+                    forward_pass_shift(model, tokenizer, r["prompt"], r["target_new"], layer=layer, lr=lr)
+                    now = evaluate_edits(model, tokenizer, [r], pre).rewrite_acc.item()
+                    edits.append(dict(case_id=r["case_id"], n_target=len(tokenizer(r["target_new"], add_special_tokens=False)["input_ids"]),
+                                      cycles=1, steps=0, stop_reason="one_pass", acc_after=now, seconds=time.perf_counter() - t0))
+                else:
+                    e = editor.edit([r], progress=False)[0]
+                    edits.append({k: getattr(e, k) for k in ("case_id", "n_target", "cycles", "steps", "stop_reason", "acc_after", "seconds")})
+                bar.update(1)
+            done = c
+            final = evaluate_edits(model, tokenizer, requests[:c], pre)
+            curve.append(dict(n_edits=c, **{k: float(final[k].mean()) for k in METRICS}))
+        ppl = float("nan") if ppl_text is None else _perplexity(model, tokenizer, ppl_text, ppl_tokens)
+    finally:
+        with torch.no_grad(): W.copy_(w0)
+        bar.close()
+    return dict(curve=curve, edits=edits, final=final, ppl_after=ppl)
+
+def _perplexity(model, tokenizer, text, max_tokens=None) -> float:
+    from lmbook.data import causal_lm_perplexity
+    return causal_lm_perplexity(model, tokenizer, text, max_length=512, max_tokens=max_tokens, progress=False).perplexity
+
+# %% ../nbs/04_kdpo.ipynb #dd733825
+def calibration_unit(
+    *,
+    arm: str,  # one of `ARMS`
+    layer: int,  # block ℓ
+    lrs: list[float],  # learning rates to try (η for FPS)
+    n_calibration: int = N_CALIBRATION,  # calibration edits, made in sequence
+    split_seed: int = 0,  # seed of the calibration / evaluation split
+    model: str = "smollm2-135m-instruct",  # `load_causal_lm` name
+) -> dict:  # case_ids of the calibration edits; grid: one row per lr with the scores after the last edit
+    "Make the calibration edits in sequence with one arm at one block, once per learning rate, and score them."
+    from lmbook.models import load_causal_lm
+    lm, tok = load_causal_lm(model)
+    cal, _ = edit_split(lm, tok, n_calibration=n_calibration, seed=split_seed)
+    pre, rows = cache_pre_edit(lm, tok, cal), []
+    for lr in lrs:
+        out = run_sequential(lm, tok, arm, cal, layer=layer, lr=lr, checkpoints=[len(cal)], pre=pre, progress=False)
+        end, ed = out["curve"][-1], out["edits"]
+        rows.append(dict(lr=lr, **{k: end[k] for k in METRICS}, score=harmonic_score(*(end[k] for k in METRICS)),
+                         edit_success=sum(e["acc_after"] for e in ed) / len(ed), cycles=sum(e["cycles"] for e in ed) / len(ed),
+                         seconds=sum(e["seconds"] for e in ed)))
+    return {"case_ids": [r["case_id"] for r in cal], "grid": {k: [row[k] for row in rows] for k in rows[0]}}
+
+def sequential_unit(
+    *,
+    arm: str,  # one of `ARMS`
+    layer: int,  # block ℓ (the calibration's choice)
+    lr: float,  # learning rate (the calibration's choice)
+    T: int,  # sequential edits
+    order: int,  # seed of the request order
+    n_calibration: int = N_CALIBRATION,  # calibration edits held out of the evaluation set
+    split_seed: int = 0,  # seed of the calibration / evaluation split
+    model: str = "smollm2-135m-instruct",  # `load_causal_lm` name
+) -> dict:  # scores after T edits, perplexity before/after, per-checkpoint curve, per-edit records
+    "Make T sequential edits with one arm in one order; score all of them against pre-edit outputs; measure perplexity."
+    from lmbook.models import load_causal_lm
+    lm, tok = load_causal_lm(model)
+    _, evl = edit_split(lm, tok, n_calibration=n_calibration, seed=split_seed)
+    reqs, text = edit_order(evl, order, T), wikitext_probe()
+    ppl_before = _perplexity(lm, tok, text)
+    out = run_sequential(lm, tok, arm, reqs, layer=layer, lr=lr, checkpoints=[c for c in (1, 2, 5, *range(10, T + 1, 5)) if c <= T] + [T],
+                         ppl_text=text, progress=False)
+    end, ed = out["curve"][-1], out["edits"]
+    return {**{k: end[k] for k in METRICS}, "score": harmonic_score(*(end[k] for k in METRICS)),
+            "ppl_before": ppl_before, "ppl_after": out["ppl_after"],
+            "edit_success": sum(e["acc_after"] for e in ed) / len(ed), "cycles_per_edit": sum(e["cycles"] for e in ed) / len(ed),
+            "n_multi_token": sum(e["n_target"] > 1 for e in ed), "case_ids": [r["case_id"] for r in reqs],
+            "curve": {k: [row[k] for row in out["curve"]] for k in out["curve"][0]},
+            "edits": {k: [e[k] for e in ed] for k in ed[0]}}
+
+# %% ../nbs/04_kdpo.ipynb #ca94c05f
+def _editor_code():
+    "The functions and classes whose source decides an edit's result (they mark records stale when they change)."
+    from lmbook.backward_lens import forward_pass_shift
+    return [KDPOConfig, build_pair, sequence_logps, kdpo_loss, score_mask, _rewrite_weights, _Replay, KDPOEditor,
+            _greedy, KDPOEditor._set_weights, KDPOEditor._replay, KDPOEditor._dpo_rejected, KDPOEditor._loss,
+            KDPOEditor._edit_one, KDPOEditor.edit, _tf_argmax, cache_pre_edit, evaluate_edits, forward_pass_shift,
+            arm_config, harmonic_score, edit_split, run_sequential]
+
+def calibration_protocol() -> Protocol:
+    "Every arm at every block of `LAYER_GRID` and every lr of `LR_GRID`, on the calibration edits (one unit per arm × block)."
+    from lmbook.runs import Protocol, Unit
+    units = [Unit(f"{arm}-L{layer}", calibration_unit, dict(arm=arm, layer=layer, lrs=list(LR_GRID[arm])))
+             for layer in LAYER_GRID for arm in ARMS]
+    return Protocol("kdpo", "calibration", units, code=_editor_code() + [calibration_unit],
+                    description=f"{len(ARMS)} arms x {len(LAYER_GRID)} blocks x 3 lrs, {N_CALIBRATION} sequential calibration edits")
+
+def calibrated_settings(
+    runs=None,  # `load_runs("kdpo", "calibration")` (default: load it)
+) -> dict[str, tuple[int, float]]:  # arm -> (layer, lr)
+    "Each arm's best (block, lr) in the recorded calibration: highest harmonic score, ties to the smaller lr, then the earlier block."
+    from lmbook.runs import load_runs
+    runs = load_runs("kdpo", "calibration", protocol=calibration_protocol()) if runs is None else runs
+    if not runs.complete:
+        raise KeyError(f"kdpo/calibration is not complete ({len(runs.missing)} units missing); "
+                       "run `lmbook reproduce kdpo/calibration` first")
+    g = runs.curve("grid")
+    best = {}
+    for arm in ARMS:
+        d = g[g.arm == arm].sort_values(["score", "lr", "layer"], ascending=[False, True, True]).iloc[0]
+        best[arm] = (int(d.layer), float(d.lr))
+    return best
+
+def sequential_protocol() -> Protocol:
+    "Each arm at its calibrated setting: T ∈ T_GRID sequential edits in each of 3 orders (one unit per arm × T × order)."
+    from lmbook.runs import Protocol, Unit
+    best = calibrated_settings()
+    units = [Unit(f"{arm}-L{best[arm][0]}-lr{best[arm][1]:g}-T{T}-o{o}", sequential_unit,
+                  dict(arm=arm, layer=best[arm][0], lr=best[arm][1], T=T, order=o), seed=o)
+             for T in T_GRID for o in ORDERS for arm in ARMS]
+    return Protocol("kdpo", "sequential", units, code=_editor_code() + [edit_order, wikitext_probe, _perplexity, sequential_unit],
+                    description=f"{len(ARMS)} arms x T in {T_GRID} x {len(ORDERS)} orders, at calibrated (block, lr)")
+
+PROTOCOLS = {"calibration": calibration_protocol, "sequential": sequential_protocol}
