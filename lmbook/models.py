@@ -203,7 +203,8 @@ def encode_sentences(
 
 # %% ../nbs/00_models.ipynb #9ce88d6d
 _TINY_DEFAULTS = {
-    "gpt2": dict(n_layer=2, n_head=2, n_embd=32, n_positions=64, vocab_size=101),
+    "gpt2": dict(n_layer=2, n_head=2, n_embd=32, n_positions=64, vocab_size=101,
+                 bos_token_id=None, eos_token_id=None),  # GPT-2's 50256 lies outside the tiny vocabulary
     "llama": dict(num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, hidden_size=32,
                   intermediate_size=48, max_position_embeddings=64, vocab_size=101),
 }
