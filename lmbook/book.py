@@ -202,7 +202,8 @@ def _site_notebook(nb):
     nb = nbformat.reads(nb2str(nb), as_version=4)  # joins multi-line fields
     nb.cells = [nbformat.from_dict(_frontmatter_cell(c)) if c.cell_type == "raw" and c.source.startswith("---") else c
                 for c in nb.cells]
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        if "id" not in cell: cell["id"] = f"lmbook-{i}"  # nbformat 5 wants one on every cell
         if cell.cell_type != "code": continue
         src = cell.get("source", "")
         if re.search(r"^#\|\s*echo:\s*false", src, re.MULTILINE):

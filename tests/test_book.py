@@ -90,6 +90,11 @@ def test_page_renders_in_chromium(book, page, tmp_path):
     assert not bad_tex, f"{page}: TeX that MathJax cannot parse (shown raw): {bad_tex[:3]}"
     typeset = len(re.findall(r'class="MathJax(?:_Display|_CHTML|_SVG)?"', dom))
     assert typeset >= n_tex, f"{page}: MathJax typeset {typeset} of {n_tex} equations"
+    if page == "00_models":  # each documented function links to its line in lmbook/<module>.py
+        links = re.findall(r'class="lmbook-src" href="(source/[^"#]+)#([^"]+)"', dom)
+        assert links, f"{page}: no source links"
+        for f, anchor in links:
+            assert f'id="{anchor}"' in (book / f).read_text(), f"{page}: the source link {f}#{anchor} points nowhere"
     pngs = [s for s in parser.imgs if s.split("?")[0].endswith(".png")]
     if page == "00_models":
         assert pngs, f"{page}: the plot is missing"
