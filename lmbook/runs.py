@@ -5,6 +5,7 @@
 # %% ../nbs/00e_runs.ipynb #6e52e9d2
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import hashlib
 import importlib
@@ -27,8 +28,8 @@ from typing import Any, Callable
 # %% auto #0
 __all__ = ['RUNS_ENV', 'MAX_RECORD_BYTES', 'PROTOCOLS', 'runs_dir', 'Unit', 'code_hash', 'Protocol', 'demo_unit', 'demo_protocol',
            'provenance', 'record', 'load_record', 'get_protocol', 'Runs', 'load_runs', 'run_protocol', 'mean_sd',
-           'paired_diff', 'verdict', 'fmt_mean_sd', 'provenance_line', 'show_runs', 'reproduce_cli',
-           'add_reproduce_parser', 'check_records']
+           'paired_diff', 'verdict', 'fmt_mean_sd', 'provenance_line', 'show_runs', 'chapters_with_protocols',
+           'reproduce_cli', 'add_reproduce_parser', 'check_records']
 
 # %% ../nbs/00e_runs.ipynb #b48c7ef5
 RUNS_ENV = "LMBOOK_RUNS"
@@ -463,8 +464,22 @@ def show_runs(
     return out
 
 # %% ../nbs/00e_runs.ipynb #3087b1ce
+def chapters_with_protocols() -> list[str]:
+    "The lmbook modules that define full-size protocols (a `PROTOCOLS` dict), by module name."
+    import lmbook
+    out = []
+    for f in sorted(Path(lmbook.__file__).parent.glob("*.py")):
+        if f.name.startswith("_") or "PROTOCOLS" not in f.read_text(): continue  # cheap filter before importing
+        if getattr(importlib.import_module(f"lmbook.{f.stem}"), "PROTOCOLS", None): out.append(f.stem)
+    return out
+
 def reproduce_cli(args) -> int:
     "Run `lmbook reproduce CHAPTER[/PROTOCOL]` with parsed arguments (see `lmbook reproduce --help`)."
+    if args.target is None:  # `lmbook reproduce --list`: every chapter that defines protocols
+        if not args.list: raise SystemExit("lmbook reproduce needs CHAPTER or CHAPTER/PROTOCOL (or --list to see them all)")
+        for ch in chapters_with_protocols():
+            reproduce_cli(argparse.Namespace(**{**vars(args), "target": ch}))
+        return 0
     chapter, _, name = args.target.partition("/")
     mod = importlib.import_module(f"lmbook.{chapter}")
     names = [name] if name else sorted(getattr(mod, "PROTOCOLS", {}))
@@ -485,7 +500,7 @@ def reproduce_cli(args) -> int:
 def add_reproduce_parser(sub):
     "Add the `reproduce` subcommand to the `lmbook` argument parser."
     r = sub.add_parser("reproduce", help="run a chapter's full-size protocol, resumably, recording each unit")
-    r.add_argument("target", help="CHAPTER or CHAPTER/PROTOCOL, e.g. weight_tying/ptb")
+    r.add_argument("target", nargs="?", help="CHAPTER or CHAPTER/PROTOCOL, e.g. weight_tying/ptb (omit with --list: all)")
     r.add_argument("--only", nargs="*", help="globs over unit names")
     r.add_argument("--force", action="store_true", help="rerun units that already have a fresh record")
     r.add_argument("--jobs", type=int, default=1, help="worker processes, one torch thread each")
