@@ -5,6 +5,7 @@
 # %% ../nbs/01_backward_lens.ipynb #0733f743
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Literal
@@ -13,7 +14,7 @@ import torch
 from fastcore.basics import patch
 from torch import Tensor, nn
 
-from .hooks import (LinearSite, MLPSpec, capture, decoder_layers, final_norm, linear_sites, mlp_spec,
+from .hooks import (LinearSite, MLPSpec, block_path, capture, decoder_layers, final_norm, linear_sites, mlp_spec,
                           only_trainable, unembedding)
 
 # %% auto #0
@@ -83,6 +84,9 @@ class GradientFactors:
 
     @property
     def n(self) -> int: return self.x.shape[0]  # number of rank-1 terms N
+    def __repr__(self):
+        return (f"GradientFactors(n={self.n}, d_in={self.x.shape[1]}, d_out={self.delta.shape[1]}, layout={self.layout!r}, "
+                f"dtype={self.x.dtype})")
 
     def gradient(self, layout: Literal["module", "in_out", "out_in"] = "module") -> Tensor:  # ∇_W L = XᵀΔ
         "Materialise Σ_i x_iᵀδ_i in the module's layout (or the one asked for)."
@@ -185,9 +189,24 @@ def _check_model(model, layers=None):
         if not -n <= l < n: raise ValueError(f"layer {l} is out of range for a model with {n} blocks")
     return n
 
-def _sites(model, layers, roles):
+def _moe_module(block):
+    "The name and class of a mixture-of-experts module inside a block (experts stored as 3-D parameters), or None."
+    for name, m in block.named_modules():
+        if re.search(r"expert|moe", type(m).__name__, re.I) or any(p.ndim == 3 for p in m.parameters(recurse=False)):
+            return name, type(m).__name__
+    return None
+
+def _sites(model, layers, roles, role_map=None):
     "The linear maps to capture, and the blocks whose MLP is gated."
-    sites = linear_sites(model, layers)  # strict: an unmappable linear module is an error naming it
+    sites = linear_sites(model, layers, role_map=role_map)  # strict: an unmappable linear module is an error naming it
+    if roles is None or any(r.startswith("mlp.") for r in roles):
+        blocks, base = decoder_layers(model), block_path(model)
+        for l in sorted({l % len(blocks) for l in layers} if layers is not None else range(len(blocks))):
+            moe = None if any(s.layer == l and s.role == "mlp.W_out" for s in sites) else _moe_module(blocks[l])
+            if moe: raise ValueError(
+                f"{base}.{l}.{moe[0]} ({moe[1]}) is a mixture of experts: its experts are stored as stacked parameters, not "
+                "linear modules, so the backward lens cannot factor their gradients (not supported); pass attention roles "
+                "only, e.g. roles=['attn.W_Q', 'attn.W_K', 'attn.W_V', 'attn.W_O']")
     gated = {s.layer for s in sites if s.role in ("mlp.W_gate", "mlp.W_gate_in")}
     if roles is not None:
         bad = sorted(set(roles) - set(_OUT_NAME))
@@ -216,6 +235,15 @@ class BackwardLensResult:
     weight_grads: dict[str, Tensor] = field(default_factory=dict)  # autograd's gradients (with `materialize_grads`)
     model: nn.Module | None = field(default=None, repr=False)  # the model, for the logit lens
     tokenizer: object = field(default=None, repr=False)  # its tokenizer, for decoding
+
+    def __repr__(self):
+        B, T = self.input_ids.shape
+        layers = sorted({int(k.split(".")[1]) for k in self.factors})
+        roles = sorted({k.split(".", 2)[2] for k in self.factors})
+        span = f"{layers[0]}-{layers[-1]}" if layers and layers == list(range(layers[0], layers[-1] + 1)) else str(layers)
+        return (f"BackwardLensResult(B={B} prompts, T={T} tokens, loss={self.loss.item():.4g}, {len(self.factors)} factor sets "
+                f"(layers {span}: {', '.join(roles)}), {len(self.cache)} cached activations, {len(self.grads)} VJPs"
+                f"{f', {len(self.weight_grads)} weight gradients' if self.weight_grads else ''})")
 
     def key(self, layer: int, module: str) -> str:  # e.g. "blocks.3.mlp.W_out"
         "Resolve (layer, 'W_out' or 'mlp.W_out') to a factor key."
@@ -247,13 +275,15 @@ def backward_lens(
     multi_token: Literal["error", "first", "sum_last"] = "error",  # for multi-token targets: fail, keep the first
                                                                    # token, or sum their log-probs at n (official demo)
     materialize_grads: bool = False,  # also have autograd compute each captured weight's gradient (for checks)
+    role_map: dict[str, str | None] | None = None,  # {module-name regex inside a block: role or None}, for layouts
+                                                    # the built-in table does not know (see `lmbook.hooks.linear_sites`)
 ) -> BackwardLensResult:
     "Run one forward and one backward pass of the target NLL, keeping each linear map's gradient as rank-1 factors."
     prompts, targets = _as_list(prompts, "prompts"), _as_list(targets, "targets")
     if len(prompts) != len(targets):
         raise ValueError(f"got {len(prompts)} prompts but {len(targets)} targets; pass one target per prompt")
     _check_model(model, layers)
-    sites, gated = _sites(model, layers, roles)
+    sites, gated = _sites(model, layers, roles, role_map)
     target_ids = _target_ids(tokenizer, targets, multi_token)
     ids, mask, pos, last = _encode(tokenizer, prompts, next(model.parameters()).device)
     if model.training: warnings.warn("backward_lens runs the model in eval mode (no dropout); its mode is restored after")
@@ -266,6 +296,9 @@ def backward_lens(
         loss = (loss_fn or _nll_last)(logits, last, target_ids)
         if not (isinstance(loss, Tensor) and loss.ndim == 0 and loss.requires_grad):
             raise ValueError("loss_fn must return a scalar tensor that depends on the logits")
+        if not torch.isfinite(loss.detach()):
+            raise ValueError(f"the loss is {loss.item()}: {type(model).__name__} produced non-finite logits for these prompts "
+                             f"(padding_side={getattr(tokenizer, 'padding_side', None)!r}; Bloom in float64 does with left padding, in plain transformers too)")
         wg = torch.autograd.grad(loss, [emb, *weights], allow_unused=True)[1:]
     res = BackwardLensResult({}, {}, {}, loss.detach(), logits.detach(), ids, mask, last, target_ids, model=model,
                              tokenizer=tokenizer)
@@ -277,12 +310,13 @@ def backward_lens(
 def _fill(res, sites, gated, cap, top):
     "Turn captured per-call tensors into factors, cache and grads."
     keep = res.attention_mask.bool()
-    index = keep.nonzero()
+    index, (B, T) = keep.nonzero(), keep.shape
+    bt = lambda ts: [t.reshape(B, T, t.shape[-1]) if t.ndim == 2 and t.shape[0] == B * T else t for t in ts]  # OPT: [B·T, d]
     rows = (lambda t: t.reshape(-1, t.shape[-1])) if keep.all() else (lambda t: t[keep])  # no padding: views, no copies
     vjp = lambda c, k, ys: [g if g is not None else torch.zeros_like(y) for g, y in zip(c.grads.get(k, [None] * len(ys)), ys)]
     for s in sites:
-        xs, ys = cap.inputs[s.key], cap.outputs[s.key]
-        ds = vjp(cap, s.key, ys)
+        xs, ys = bt(cap.inputs[s.key]), bt(cap.outputs[s.key])
+        ds = bt(vjp(cap, s.key, cap.outputs[s.key]))
         cat = lambda ts: rows(ts[0]) if len(ts) == 1 else torch.cat([rows(t) for t in ts])
         res.factors[s.key] = GradientFactors(cat(xs), cat(ds),
                                              index.repeat(len(xs), 1), "in_out" if s.conv1d else "out_in")
@@ -381,11 +415,12 @@ def forward_pass_shift(
     layer: int,  # block ℓ whose FF2 matrix W_out is edited
     lr: float = 0.24,  # η; the paper's value for GPT-2-xl, layer 35; calibrate it for each model
     inplace: bool = True,  # add ΔW to the weight (False: only return it)
+    role_map: dict[str, str | None] | None = None,  # extra {module-name regex: role}, see `backward_lens`
 ) -> Tensor:  # ΔW = η a_nᵀ e_t in the weight's layout: [d, d_mlp] for nn.Linear, [d_mlp, d] for Conv1D
     "Edit a fact with one forward pass: add η a_nᵀ e_t to the FF2 matrix of one block."
     if not isinstance(prompt, str): raise TypeError(f"prompt must be one str (one edit at a time), got {type(prompt).__name__}")
     _check_model(model, [layer])
-    site = mlp_spec(model, layer).W_out
+    site = mlp_spec(model, layer, role_map=role_map).W_out
     t = _target_ids(tokenizer, _as_list(target, "target"), "first")[0][0]
     ids, *_ = _encode(tokenizer, [prompt], next(model.parameters()).device)
     with only_trainable(model, []), torch.no_grad(), capture({"a": site.module}) as cap:
@@ -406,11 +441,13 @@ def sgd_step_edit(
     layer: int,  # block whose FF2 matrix W_out takes the step
     lr: float,  # η of the SGD step W ← W − η∇_W L
     inplace: bool = True,  # apply the step (False: only return it)
+    role_map: dict[str, str | None] | None = None,  # extra {module-name regex: role}, see `backward_lens`
 ) -> Tensor:  # ΔW = −η ∇_W L in the weight's layout
     "Baseline edit: one plain SGD step on the FF2 matrix of one block, computed from its gradient factors."
     if not isinstance(prompt, str): raise TypeError(f"prompt must be one str (one edit at a time), got {type(prompt).__name__}")
-    res = backward_lens(model, tokenizer, prompt, target, layers=[layer], roles=["mlp.W_out"], multi_token="first")
+    res = backward_lens(model, tokenizer, prompt, target, layers=[layer], roles=["mlp.W_out"], multi_token="first",
+                       role_map=role_map)
     dw = -lr * res.gradient(layer, "mlp.W_out")
     if inplace:
-        with torch.no_grad(): mlp_spec(model, layer).W_out.module.weight.add_(dw)
+        with torch.no_grad(): mlp_spec(model, layer, role_map=role_map).W_out.module.weight.add_(dw)
     return dw

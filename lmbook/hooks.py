@@ -86,26 +86,39 @@ class LinearSite:
         return w.T if self.conv1d else w
 
 # %% ../nbs/00a_hooks.ipynb #4f59063c
+def _role_res(role_map):
+    "Compiled (role, regex) pairs: the user's `role_map` first, then the built-in table."
+    user = []
+    for pat, role in (role_map or {}).items():
+        if role is not None and role not in _ROLES:
+            raise ValueError(f"role_map maps {pat!r} to unknown role {role!r}; use one of {sorted(_ROLES)} or None (skip)")
+        try: user.append((role, re.compile(rf"^(?:{pat})$")))
+        except re.error as e: raise ValueError(f"role_map pattern {pat!r} is not a valid regex: {e}") from None
+    return user + list(_ROLE_RE.items())
+
 def linear_sites(
     model: nn.Module,  # a Hugging Face decoder-only LM
     layers: list[int] | None = None,  # blocks to include (default all); negative indices count from the end
     *,
     strict: bool = True,  # raise on a linear module with no known role (else skip it)
+    role_map: dict[str, str | None] | None = None,  # {regex of a module name inside a block: role, or None to skip it},
+                                                    # tried before the built-in table, for layouts it does not know
 ) -> list[LinearSite]:  # sites in block order, then module order
     "List the linear maps of a decoder-only LM's blocks with their roles."
     blocks, base = decoder_layers(model), block_path(model)
-    n = len(blocks)
+    n, table = len(blocks), _role_res(role_map)
     idx = range(n) if layers is None else [l % n if -n <= l < n else _bad_layer(l, n) for l in layers]
     sites = []
     for l in idx:
         for name, mod in blocks[l].named_modules():
             if not _is_linear(mod): continue
-            role = next((r for r, rx in _ROLE_RE.items() if rx.match(name)), None)
-            if role is None:
+            hit = next(((r, rx) for r, rx in table if rx.match(name)), None)
+            if hit is None:
                 if strict: raise ValueError(f"cannot map the linear module {base}.{l}.{name} "
-                                            f"({type(mod).__name__}) of {type(model).__name__} to a role")
+                                            f"({type(mod).__name__}) of {type(model).__name__} to a role; "
+                                            f"name its role with role_map={{{name!r}: 'mlp.W_out'}} (or None to skip it)")
                 continue
-            sites.append(LinearSite(l, role, f"{base}.{l}.{name}", mod))
+            if hit[0] is not None: sites.append(LinearSite(l, hit[0], f"{base}.{l}.{name}", mod))
     return sites
 
 def _bad_layer(l, n): raise ValueError(f"layer {l} is out of range for a model with {n} blocks")
@@ -126,9 +139,11 @@ class MLPSpec:
 def mlp_spec(
     model: nn.Module,  # a Hugging Face decoder-only LM
     layer: int = 0,  # block index (negative counts from the end)
+    *,
+    role_map: dict[str, str | None] | None = None,  # extra {module-name regex: role}, as in `linear_sites`
 ) -> MLPSpec:
     "Describe the MLP of one block: dense or gated, its modules and activation."
-    sites = {s.role: s for s in linear_sites(model, [layer])}
+    sites = {s.role: s for s in linear_sites(model, [layer], role_map=role_map)}
     cfg = getattr(model, "config", None)
     act = next((getattr(cfg, a) for a in ("hidden_act", "activation_function", "hidden_activation")
                 if getattr(cfg, a, None)), "unknown")
