@@ -5,6 +5,7 @@
 # %% ../nbs/02_prilora.ipynb #08b838c6
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -47,6 +48,10 @@ def linear_rank_schedule(
 def _is_int(v, low):
     return not isinstance(v, bool) and isinstance(v, numbers.Integral) and v >= low
 
+_NO_TOTAL = ("PriLoraConfig.total_steps is None, but pruning (prune_fraction > 0) schedules its events over the run's "
+             "optimizer steps: pass PriLoraConfig(total_steps=N), or train with the 🤗 Trainer and "
+             "callbacks=[PriLoraCallback()], which sets it from the Trainer's max_steps")
+
 def _check_config(c):
     "Validate a `PriLoraConfig`, naming the field, its value and what is expected."
     for f in ("r_start", "r_end"):
@@ -67,9 +72,7 @@ def _check_config(c):
         raise TypeError(f"target_modules={c.target_modules!r} must be None, a regex str or a list of names")
     if any(not _is_int(v, 1) for v in c.rank_pattern.values()):
         raise ValueError(f"rank_pattern={c.rank_pattern!r}: every rank must be a positive int")
-    if c.prune_fraction > 0:
-        if c.total_steps is None:
-            raise ValueError("total_steps=None: pruning (prune_fraction > 0) needs the run's number of optimizer steps")
+    if c.prune_fraction > 0 and c.total_steps is not None:  # None: set later, by hand or by PriLoraCallback
         if c.total_steps <= c.prune_start:
             raise ValueError(f"total_steps={c.total_steps} <= first pruning step {c.prune_start} "
                              f"(prune_warmup={w!r}): no pruning event would fire")
@@ -90,7 +93,7 @@ class PriLoraConfig:
     prune_fraction: float = 0.5  # p, share of each row of A pruned at an event (unverified)
     prune_every: int = 100  # Δt, optimizer steps between events (unverified)
     prune_warmup: float | int = 0.1  # t_0: a fraction of total_steps (float) or a step (int) (unverified)
-    total_steps: int | None = None  # t_max, optimizer steps of the run; required when pruning is on
+    total_steps: int | None = None  # t_max, optimizer steps of the run; None: PriLoraCallback takes the Trainer's
     ema_beta: float = 0.9  # β, decay of the input-norm EMA (unverified)
     prune_mode: Literal["mask", "zero"] = "mask"  # "mask": held at zero until the next event; "zero": may regrow at once
     task_type: str | None = None  # passed to PEFT, e.g. "SEQ_CLS" (PEFT then also trains the classifier)
@@ -103,12 +106,15 @@ class PriLoraConfig:
     @property
     def prune_start(self) -> int:  # t_0, the optimizer step of the first event
         w = self.prune_warmup
+        if isinstance(w, float) and self.total_steps is None: raise ValueError(_NO_TOTAL)
         return math.ceil(round(w * self.total_steps, 9)) if isinstance(w, float) else int(w)
 
     def is_event(self, step: int) -> bool:  # whether optimizer step `step` prunes
         "Test $t_0 \\le t \\le t_{max}$ and $(t - t_0) \\bmod \\Delta t = 0$."
-        t0 = self.prune_start if self.pruning else 0
-        return self.pruning and t0 <= step <= self.total_steps and (step - t0) % self.prune_every == 0
+        if not self.pruning: return False
+        if self.total_steps is None: raise ValueError(_NO_TOTAL)
+        t0 = self.prune_start
+        return t0 <= step <= self.total_steps and (step - t0) % self.prune_every == 0
 
 # %% ../nbs/02_prilora.ipynb #dd27f441
 _COMMON_LAYERS_PATTERN = ("layers", "h", "block", "blocks", "layer")  # as peft.utils.constants.COMMON_LAYERS_PATTERN
@@ -254,7 +260,7 @@ class _PriLoraState(nn.Module):
     def __init__(self, config, adapter, sites):
         super().__init__()
         self.config, self.adapter, self.sites = config, adapter, nn.ModuleList(sites)
-        self.masks, self.handles, self.warned = [], [], set()
+        self.masks, self.handles, self.grad_handles, self.warned = [], [], [], set()
         self.event_steps, self.history, self.last_event = [], [], None
         self.sentinel = None  # a copy of the first site's A at the last update: did an optimizer step A since?
 
@@ -263,29 +269,45 @@ class _PriLoraState(nn.Module):
 
     def install(self, base):
         "Register the attention-mask stash on `base`, the statistics pre-hooks and (mask mode) the gradient masks."
-        sig = inspect.signature(base.forward)
-        def stash(module, args, kwargs):
-            m = kwargs.get("attention_mask")
-            if m is None and args:
-                try: m = sig.bind_partial(*args).arguments.get("attention_mask")
-                except TypeError: m = None
-            if torch.is_tensor(m) and m.ndim != 2:
-                self._warn("mask_ndim", f"attention_mask of shape {tuple(m.shape)} is not [batch, seq]: "
-                           "PRILoRA counts padding tokens")
-                m = None
-            self.masks.append(m if torch.is_tensor(m) else None)
-        def unstash(module, args, kwargs, output):
-            if self.masks: self.masks.pop()
-        self.handles += [base.register_forward_pre_hook(stash, with_kwargs=True),
-                         base.register_forward_hook(unstash, with_kwargs=True, always_call=True)]
+        # bound methods and partials of `self`, never closures: `copy.deepcopy` of the model then rebinds every hook
+        # to the copy's state (a closure would keep feeding the original's mask stack, and the copy would count padding)
+        self.handles += [base.register_forward_pre_hook(self._stash, with_kwargs=True),
+                         base.register_forward_hook(self._unstash, with_kwargs=True, always_call=True)]
         if not self.config.pruning: return  # linear ranks only: plain PEFT LoRA, nothing to collect
         for s in self.sites:
             self.handles.append(s._peft[0].register_forward_pre_hook(functools.partial(self._collect, s)))
-            if self.config.prune_mode == "mask" and s.A.requires_grad:  # adapters loaded for inference have no grad
-                self.handles.append(s.A.register_hook(functools.partial(_mask_grad, s)))
+        self._mask_grads()
+
+    def _mask_grads(self):
+        "Mask mode: hook ∂L/∂A of every site (adapters loaded for inference have no grad)."
+        self.grad_handles = []
+        if self.config.pruning and self.config.prune_mode == "mask":
+            self.grad_handles = [s.A.register_hook(functools.partial(_mask_grad, s)) for s in self.sites if s.A.requires_grad]
+
+    def __deepcopy__(self, memo):
+        "Copy the state with its model; tensor hooks are not copied by torch, so the copy registers its own."
+        new = self.__class__.__new__(self.__class__); memo[id(self)] = new
+        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "grad_handles"})
+        new.grad_handles = None  # re-registered at the copy's first training forward, once its layers exist
+        return new
+
+    def _stash(self, module, args, kwargs):
+        m = kwargs.get("attention_mask")
+        if m is None and args:
+            try: m = inspect.signature(module.forward).bind_partial(*args).arguments.get("attention_mask")
+            except TypeError: m = None
+        if torch.is_tensor(m) and m.ndim != 2:
+            self._warn("mask_ndim", f"attention_mask of shape {tuple(m.shape)} is not [batch, seq]: "
+                       "PRILoRA counts padding tokens")
+            m = None
+        self.masks.append(m if torch.is_tensor(m) else None)
+
+    def _unstash(self, module, args, kwargs, output):
+        if self.masks: self.masks.pop()
 
     def _collect(self, site, module, args):
         if not module.training or not args or not torch.is_tensor(args[0]): return
+        if self.grad_handles is None: self._mask_grads()  # a deep copy's first training forward
         x, m = args[0], (self.masks[-1] if self.masks else None)
         if site is self.sites[0] and self.sentinel is not None and not torch.equal(site.A.detach(), self.sentinel):
             self._warn("no_update", "lora_A changed since the last update_and_allocate(): call "
@@ -305,8 +327,8 @@ class _PriLoraState(nn.Module):
         if len(self.sites): self.sentinel = self.sites[0].A.detach().clone()
 
     def remove(self):
-        for h in self.handles: h.remove()
-        self.handles.clear()
+        for h in self.handles + (self.grad_handles or []): h.remove()
+        self.handles.clear(); self.grad_handles = []
 
 # %% ../nbs/02_prilora.ipynb #fef3c89f
 class PriLoraModel:
@@ -320,6 +342,7 @@ class PriLoraModel:
     ) -> bool:  # whether a pruning event fired
         "Update the input-norm EMA, prune A at event steps, re-zero masked entries; call after `optimizer.step()`."
         st, cfg = self.pruner, self.pruner.config
+        if cfg.pruning and cfg.total_steps is None: raise ValueError(_NO_TOTAL)
         with torch.no_grad():
             for s in st.sites: s.commit(cfg.ema_beta)
             fired = cfg.is_event(global_step) and st.last_event != global_step  # at most one event per step
@@ -389,8 +412,10 @@ def print_trainable_parameters(self: PriLoraModel) -> None:
     df, cfg = self.report(), self.prilora_config
     ranks = df.groupby("layer")["rank"].agg(lambda r: "/".join(map(str, sorted(set(r))))).to_dict()
     rbar = df.params.sum() / (df.d_in + df.d_out).sum()  # the uniform rank with the same budget
+    start = cfg.prune_start if cfg.total_steps is not None or not isinstance(cfg.prune_warmup, float) else \
+        f"{cfg.prune_warmup:.0%} of total_steps (not set yet)"
     prune = (f"pruning {cfg.prune_fraction:.0%} of each row of A every {cfg.prune_every} steps from step "
-             f"{cfg.prune_start} ({cfg.prune_mode} mode)" if cfg.pruning else "no pruning")
+             f"{start} ({cfg.prune_mode} mode)" if cfg.pruning else "no pruning")
     print(f"PRILoRA ranks by layer: {ranks} || LoRA params: {df.params.sum():,d} (uniform rank {rbar:.2f}) || {prune}")
 
 # %% ../nbs/02_prilora.ipynb #cd177cc7
@@ -455,7 +480,9 @@ class PriLoraCallback:
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         cfg = self._model(model).prilora_config
-        if cfg.pruning and cfg.total_steps != state.max_steps:
+        if cfg.pruning and cfg.total_steps is None:  # take the Trainer's value, and check the schedule against it
+            cfg.total_steps = int(state.max_steps); _check_config(cfg)
+        elif cfg.pruning and cfg.total_steps != state.max_steps:
             warnings.warn(f"PriLoraConfig.total_steps={cfg.total_steps} but the Trainer runs max_steps={state.max_steps}; "
                           "the pruning schedule follows total_steps")
 
