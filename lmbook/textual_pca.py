@@ -1072,16 +1072,25 @@ def textual_pca_unit(*, composition: str, arm: str, seed: int, pool_size: int = 
     return out
 
 def _units(Unit, comps, arms, seeds, **cfg):
+    "Units named like 'A-pool-s0', arm by arm (so the arms the verdict reads land first)."
     beta = f"-beta{cfg['variance_weight']:g}" if "variance_weight" in cfg else ""
     return [Unit(f"{c}-{a}{beta}-s{s}", textual_pca_unit, dict(composition=c, arm=a, seed=s, **cfg), seed=s)
-            for c in comps for a in arms for s in seeds]
+            for a in arms for c in comps for s in seeds]
+
+def _protocol_code():  # the functions and classes whose source decides a unit's result (their hash marks records stale)
+    return [textual_pca_unit, run_arm, describe_directions, set_factors, factor_auc, _pca, mixed_sentence_set, word_pool,
+            SentenceSimilarity, _Similarity, TextualPCA, _direction_variances, _chat, guided_generate,
+            *(getattr(TextualPCA, n) for n in ("_check_params", "_embed", "_encode_phrases", "_principal_scores",
+                                                "_centroid_scores", "fit", "_pool_search", "_prompts", "_guided_search")),
+            TextualPCALogitsProcessor, word_start_tokens, phrase_directions, variance_scores, orthogonality_penalty,
+            gram_penalty, _extend_basis, wordnet_generalize, load_wordnet]
 
 def sets_protocol(full: bool = True):  # an `lmbook.runs.Protocol`
     "Every arm on sets A, B, C with 3 seeds: pool of 4000 words, K = 7, guided top_k = 1000 (full=False: the default-run sizes)."
     from lmbook.runs import Protocol, Unit
     cfg = dict(pool_size=4000, n_components=7, top_k=1000) if full else dict(pool_size=2000, n_components=3, top_k=100)
-    arms = ["pca", "pool", "pool-penalty", "pool-none", "nearest-word", "random-words", "guided", "guided-official", "unguided"]
-    return Protocol("textual_pca", "sets", _units(Unit, ["A", "B", "C"], arms, range(3), **cfg),
+    arms = ["pool", "random-words", "pca", "guided", "unguided", "nearest-word", "pool-penalty", "pool-none", "guided-official"]
+    return Protocol("textual_pca", "sets", _units(Unit, ["A", "C", "B"], arms, range(3), **cfg), code=_protocol_code(),
                     description=f"{len(arms)} arms x sets A, B, C x 3 seeds, " + ", ".join(f"{k} {v}" for k, v in cfg.items()))
 
 def beta_protocol():  # an `lmbook.runs.Protocol`
@@ -1090,7 +1099,7 @@ def beta_protocol():  # an `lmbook.runs.Protocol`
     cfg = dict(n_components=3, top_k=100)
     units = [u for b in (5.0, 20.0, 50.0, 100.0) for u in _units(Unit, ["A"], ["guided"], range(3), variance_weight=b, **cfg)]
     units += _units(Unit, ["A"], ["guided-plain-prompt", "guided-wordnet"], range(3), **cfg)
-    return Protocol("textual_pca", "beta", units,
+    return Protocol("textual_pca", "beta", units, code=_protocol_code(),
                     description="guided arm on set A: beta in {5, 20, 50, 100} x 3 seeds, prompt and WordNet ablations")
 
 PROTOCOLS = {"sets": sets_protocol, "beta": beta_protocol}
