@@ -272,7 +272,7 @@ class MBCICP(_AlignerBase):
         normalize: Literal["unit", "center_unit"] | None = None,  # None = raw vectors, as the paper
         init_signs: Literal["random", "skew"] = "random",  # "random" = the paper; "skew" = ours
         refine: Literal["icp", "procrustes"] = "icp",  # "icp" = the paper; "procrustes" = ours
-        prune_restarts: bool = False,  # successive halving of restarts by rec (ours)
+        prune_restarts: bool = True,  # successive halving of restarts by rec (ours; the recorded R = 100 run: same P@1, ~4× less CPU)
         n_jobs: int | None = None,  # torch threads during fit: None = 1 (as in scikit-learn), -1 = all cores
         device: str | torch.device | None = None,  # default: the device of X_src
         random_state: int | np.random.RandomState | None = None,  # seeds signs and batch order
