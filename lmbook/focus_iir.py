@@ -20,10 +20,12 @@ from transformers import initialization as init
 from transformers.modeling_outputs import BaseModelOutput, CausalLMOutput, SequenceClassifierOutput
 
 # %% auto #0
-__all__ = ['COEF_PARAMS', 'VARIANTS', 'FILTER_IMPLS', 'is_stable', 'IIR2Filter', 'diag_ssm_kernel', 'diag_ssm_to_iir2',
-           'focus_taps', 'FocusConfig', 'FocusHypernet', 'chunk_attention', 'FocusHead', 'FocusLayer', 'FocusBlock',
-           'FocusPreTrainedModel', 'FocusModel', 'FocusForCausalLM', 'FocusForSequenceClassification', 'FocusCache',
-           'RecallData', 'associative_recall', 'train_recall', 'recall_accuracy']
+__all__ = ['COEF_PARAMS', 'VARIANTS', 'FILTER_IMPLS', 'FIRST_BINS', 'RECALL_KINDS', 'PROTOCOLS', 'is_stable', 'IIR2Filter',
+           'diag_ssm_kernel', 'diag_ssm_to_iir2', 'focus_taps', 'FocusConfig', 'FocusHypernet', 'chunk_attention',
+           'FocusHead', 'FocusLayer', 'FocusBlock', 'FocusPreTrainedModel', 'FocusModel', 'FocusForCausalLM',
+           'FocusForSequenceClassification', 'FocusCache', 'RecallData', 'associative_recall', 'train_recall',
+           'recall_accuracy', 'probe_sequences', 'bin_responses', 'focus_ratio', 'recall_model', 'recall_unit',
+           'recall_protocol']
 
 # %% ../nbs/05_focus_iir.ipynb #237a9012
 def is_stable(
@@ -180,6 +182,7 @@ def focus_taps(
 # %% ../nbs/05_focus_iir.ipynb #e603c8cb
 VARIANTS = ("focus", "focus_h", "local")
 FILTER_IMPLS = ("recurrence", "fft")
+FIRST_BINS = ("learned", "identity")
 
 @strict
 class FocusConfig(PreTrainedConfig):
@@ -202,6 +205,7 @@ class FocusConfig(PreTrainedConfig):
     strict_causal: bool = True  # causal per-bin filters; False = the paper's conjugate FFT, which leaks inside a bin
     filter_impl: str = "recurrence"  # strict evaluator: "recurrence" (exact) or "fft" (causal up to float rounding)
     learned_numerator: bool = False  # learn static (b0, b1, b2) per channel and filter; the paper uses (1, 0, 0)
+    first_bin: str = "learned"  # taps of bin 0, which has no previous bin: "learned" (static, like Focus-H) or "identity" ($\Theta = 0$)
     share_hypernet: bool = False  # one hypernetwork on the embeddings for all layers (the paper shares it "in most experiments")
     rotary: bool = True  # rotary positions inside each chunk, like MEGA's positional option [our choice]
     conv_squash: float = 1e-3  # soft threshold on the conv kernel (Fu et al. 2023's "squash") [unverified]
@@ -211,7 +215,8 @@ class FocusConfig(PreTrainedConfig):
     tie_word_embeddings: bool = True
 
     def __post_init__(self, **kwargs):
-        for name, allowed in (("variant", VARIANTS), ("coef_param", COEF_PARAMS), ("filter_impl", FILTER_IMPLS)):
+        for name, allowed in (("variant", VARIANTS), ("coef_param", COEF_PARAMS), ("filter_impl", FILTER_IMPLS),
+                              ("first_bin", FIRST_BINS)):
             if getattr(self, name) not in allowed: raise ValueError(f"{name}={getattr(self, name)!r}; use one of {allowed}")
         if self.bin_len % self.oversample: raise ValueError(f"bin_len={self.bin_len} must be divisible by oversample={self.oversample}")
         if self.max_position_embeddings % math.lcm(self.bin_len, self.chunk_len):
@@ -238,6 +243,14 @@ class FocusHypernet(nn.Module):
         self.kernel = nn.Parameter(torch.zeros(c.hidden_size, c.max_position_embeddings))   # one long kernel per channel
         self.mlp = nn.Sequential(nn.Linear(c.oversample, c.hyper_hidden), nn.Sigmoid(),
                                  nn.Linear(c.hyper_hidden, 2 * c.num_filters), nn.Sigmoid())
+        # bin 0 has no previous bin: a static learned Theta (sigmoid of these logits), or None for the identity filter
+        self.theta0 = nn.Parameter(torch.zeros(c.hidden_size, c.num_filters, 2)) if c.first_bin == "learned" else None
+
+    def first_theta(self, x: Tensor) -> Tensor:  # $\Theta$ of bin 0, [B, D, F, 2]
+        "Bin 0's taps: sigmoid of the learned logits, or zeros (the identity filter) when `first_bin='identity'`."
+        B, D = x.shape[0], x.shape[-1]
+        if self.theta0 is None: return x.new_zeros(B, D, self.num_filters, 2)
+        return torch.sigmoid(self.theta0).to(x.dtype).expand(B, -1, -1, -1)
 
     def conv_kernel(self, n: int) -> Tensor:  # regularised kernel, [D, n]
         "Squash and smooth the whole kernel (Fu et al. 2023), then keep its first `n` taps."
@@ -248,10 +261,10 @@ class FocusHypernet(nn.Module):
                 x: Tensor,  # input of the layer (or the embeddings, if shared), [B, L, D]
                 *,
                 strict_causal: bool = True,  # compute the conv for bin r-1 from the prefix x[:, :rR] only
-               ) -> Tensor:  # $\Theta$, [B, L/R, D, F, 2]; bin 0 is all zeros (identity filter)
+               ) -> Tensor:  # $\Theta$, [B, L/R, D, F, 2]; bin 0 from `first_theta`
         "Compute every bin's filter parameters from the previous bin."
         B, L, D = x.shape; R, O = self.bin_len, self.oversample; nb = L // R
-        theta0 = x.new_zeros(B, 1, D, self.num_filters, 2)
+        theta0 = self.first_theta(x)[:, None]
         if nb == 1: return theta0
         xt, k = x.transpose(1, 2), self.conv_kernel(L)
         if strict_causal: u = torch.cat([_causal_conv(xt[..., :r * R], k[:, :r * R])[..., -R:] for r in range(1, nb)], -1)
@@ -384,6 +397,7 @@ class FocusPreTrainedModel(PreTrainedModel):
             init.normal_(module.kernel, std=self.config.initializer_range)
             init.xavier_uniform_(module.mlp[0].weight); init.zeros_(module.mlp[0].bias)
             init.normal_(module.mlp[2].weight, std=module.mlp[2].in_features ** -0.5); init.zeros_(module.mlp[2].bias)
+            if module.theta0 is not None: init.zeros_(module.theta0)
         elif isinstance(module, FocusHead):
             if module.theta is not None: init.zeros_(module.theta)
             if module.numerator is not None: init.copy_(module.numerator, torch.tensor([1.0, 0.0, 0.0]).expand_as(module.numerator))
@@ -499,7 +513,7 @@ def step(self: FocusHypernet,
     R, O, (B, D) = self.bin_len, self.oversample, x.shape
     j = t % R
     if j == 0:
-        st["theta"] = st.get("next", x.new_zeros(B, D, self.num_filters, 2))
+        st["theta"] = st["next"] if "next" in st else self.first_theta(x)
         st["pool"] = x.new_full((B, D, O), -math.inf)
     st.setdefault("hist", []).append(x)
     u = (torch.stack(st["hist"], -1) * self.conv_kernel(t + 1).flip(-1)).sum(-1)
@@ -607,9 +621,14 @@ def train_recall(
     seed: int = 0,  # batch order
     progress: bool = True,  # show a tqdm bar
     desc: str = "train",  # label of the bar
+    loss_on: str = "all",  # "all" positions, or "values": only positions whose next token is a value (keys are random)
 ) -> list[float]:  # training loss per step
-    "Train with next-token loss at every position (AdamW, betas (0.9, 0.98), gradient clipping at 1)."
+    "Train with next-token loss (AdamW, betas (0.9, 0.98), gradient clipping at 1)."
     from tqdm.auto import trange
+    if loss_on not in ("all", "values"): raise ValueError(f"loss_on={loss_on!r}; use 'all' or 'values'")
+    targets = data.targets
+    if loss_on == "values":                       # odd positions hold values, whose next token is a random key
+        targets = targets.clone(); targets[:, 1:-1:2] = -100
     g, n = torch.Generator().manual_seed(seed), len(data.input_ids)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.0)
     nw = max(1, int(warmup * steps))
@@ -619,7 +638,7 @@ def train_recall(
     for _ in trange(steps, desc=desc, disable=not progress, leave=False):
         if pos + batch_size > n: order, pos = torch.randperm(n, generator=g), 0
         idx = order[pos:pos + batch_size]; pos += batch_size
-        loss = F.cross_entropy(model(input_ids=data.input_ids[idx]).logits.flatten(0, 1).float(), data.targets[idx].flatten())
+        loss = F.cross_entropy(model(input_ids=data.input_ids[idx]).logits.flatten(0, 1).float(), targets[idx].flatten(), ignore_index=-100)
         loss.backward(); nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); opt.zero_grad(); sched.step()
         losses.append(loss.item())
     return losses
@@ -643,3 +662,111 @@ def recall_accuracy(
         mean = lambda v: v.mean().item() if len(v) else float("nan")
         out.update(frac_near=near.float().mean().item(), acc_near=mean(ok[near]), acc_far=mean(ok[~near]))
     return out
+
+# %% ../nbs/05_focus_iir.ipynb #b81c2d01
+def probe_sequences(
+    n: int,  # number of probes
+    seq_len: int,  # L (bins of L/4)
+    *,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor]:  # (input_ids [n, L], bin of the key [n])
+    "Recall sequences whose query key occurs exactly once, at a pair inside bins 0-2 of 4."
+    g = torch.Generator().manual_seed(seed); P, R = (seq_len - 2) // 2, seq_len // 4
+    kv = torch.randint(14, 28, (n, 14), generator=g); q = torch.randint(0, 14, (n,), generator=g)
+    keys = torch.randint(0, 13, (n, P), generator=g); keys = keys + (keys >= q[:, None])      # every key but q
+    at = torch.randint(0, 3 * R // 2, (n,), generator=g); keys[torch.arange(n), at] = q
+    ids = torch.cat([torch.stack([keys, kv.gather(1, keys)], -1).flatten(1), torch.full((n, 1), 28), q[:, None]], 1)
+    return ids, (2 * at) // R
+
+@torch.no_grad()
+def bin_responses(
+    model: FocusForCausalLM,  # a Focus model with a hypernetwork per layer
+    ids: Tensor,  # [n, L]
+    n_freq: int = 256,
+) -> list[tuple[Tensor, Tensor]]:  # per layer: channel-mean |H| [n, bins, n_freq] and strength max|H| [n, bins]
+    "Frequency response of every bin's filter, layer by layer."
+    x, out = model.model.embed_tokens(ids), []
+    for block in model.model.layers:
+        head = block.focus.head
+        b, a = head.taps(head.hypernet(block.focus.norm(x)))
+        H = IIR2Filter(b, a, check_stable=False).freq_response(n_freq, onesided=True).abs().mean(-2)   # sum over F=1
+        out.append((H.mean(2), H.amax(-1).mean(2))); x = block(x)
+    return out
+
+def focus_ratio(
+    model: FocusForCausalLM,  # a trained Focus model (variant "focus", own hypernetworks)
+    seq_len: int,  # L of the probes
+    *,
+    n: int = 200,  # probes
+) -> list[float]:  # per layer: median over probes of (strength of the filter computed from the key's bin) / (others)
+    "The paper's Fig. 4 effect as a number: does the filter computed from the key's bin stand out?"
+    ids, key_bin = probe_sequences(n, seq_len)
+    ratios = []
+    for H, s in bin_responses(model, ids):
+        own = s[torch.arange(len(s)), key_bin + 1]                                # filter computed from the key's bin
+        others = (s[:, 1:].sum(1) - own) / (s.shape[1] - 2)                      # the other computed filters
+        ratios.append((own / others).median().item())
+    return ratios
+
+# %% ../nbs/05_focus_iir.ipynb #a7c0e1f2
+RECALL_KINDS = ("focus", "focus_h", "local", "transformer")
+
+def recall_model(
+    kind: str,  # one of `RECALL_KINDS`
+    seq_len: int,  # L
+    *,
+    chunk_len: int,  # M of the Focus variants
+    seed: int = 0,  # initialisation seed
+    vocab_size: int = 30,
+    **config,  # overrides of `FocusConfig` (Focus variants only)
+) -> nn.Module:  # a 2-layer, width-64 causal LM
+    "Build one arm of the recall comparison: a Focus variant (NFFT = L/4) or a Llama Transformer with 2 heads."
+    if kind not in RECALL_KINDS: raise ValueError(f"kind={kind!r}; use one of {RECALL_KINDS}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if kind == "transformer":
+            from lmbook.models import tiny_causal_lm
+            return tiny_causal_lm("llama", seed=seed, vocab_size=vocab_size, hidden_size=64, num_attention_heads=2,
+                                  num_key_value_heads=2, intermediate_size=128, num_hidden_layers=2, max_position_embeddings=seq_len)
+        return FocusForCausalLM(FocusConfig(**{**dict(variant=kind, vocab_size=vocab_size, max_position_embeddings=seq_len,
+                                                      bin_len=seq_len // 4, chunk_len=chunk_len), **config}))
+
+def recall_unit(
+    *,
+    kind: str,  # arm: one of `RECALL_KINDS`
+    seq_len: int,  # L
+    seed: int,  # model init, data and batch order
+    steps: int = 3000,  # optimizer steps of batch `batch_size`; every training sequence is fresh
+    chunk_len: int = 16,  # M
+    lr: float = 1e-3,
+    batch_size: int = 32,
+    n_test: int = 500,
+    every: int = 100,  # curve resolution (steps)
+) -> dict:  # accuracies (all, near, far), final loss, seconds and the training curve
+    "Train one arm on associative recall (loss on value positions) and score the answer on fresh test sequences."
+    import time
+    t0 = time.process_time()
+    train = associative_recall(steps * batch_size, seq_len, seed=1000 + seed)
+    test = associative_recall(n_test, seq_len, seed=2000 + seed)
+    m = recall_model(kind, seq_len, chunk_len=chunk_len, seed=seed)
+    losses = train_recall(m, train, steps=steps, batch_size=batch_size, lr=lr, seed=seed, loss_on="values", progress=False)
+    acc = recall_accuracy(m, test, chunk_len=chunk_len)
+    if kind == "focus": acc.update({f"focus_ratio_l{i}": v for i, v in enumerate(focus_ratio(m, seq_len))})   # Fig. 4
+    curve = [sum(losses[i:i + every]) / len(losses[i:i + every]) for i in range(0, steps, every)]
+    return {**acc, "final_loss": curve[-1], "cpu_s": time.process_time() - t0,
+            "curve": {"step": list(range(every, steps + every, every))[:len(curve)], "loss": curve}}
+
+def recall_protocol(full: bool = True) -> "Protocol":
+    "Associative recall: 4 arms x 2 lengths x 3 seeds (L = 64 first), 3,000 steps each."
+    from lmbook.runs import Protocol, Unit
+    lengths, seeds, steps = ((64, 128), range(3), 3000) if full else ((32,), range(2), 4)
+    units = [Unit(f"{k}-L{L}-s{s}", recall_unit, dict(kind=k, seq_len=L, seed=s, steps=steps) if full else
+                  dict(kind=k, seq_len=L, seed=s, steps=steps, n_test=20, every=2), seed=s)
+             for L in lengths for s in seeds for k in RECALL_KINDS]
+    code = [recall_unit, recall_model, train_recall, recall_accuracy, associative_recall, FocusConfig, focus_taps,
+            IIR2Filter, _causal_conv, probe_sequences, bin_responses, focus_ratio, FocusHypernet, _rotate, chunk_attention, FocusHead, FocusLayer, FocusBlock,
+            FocusPreTrainedModel, FocusModel, FocusForCausalLM]
+    return Protocol(chapter="focus_iir", name="recall", units=units, code=code,
+                    description=f"associative recall, {len(RECALL_KINDS)} arms x {len(lengths)} lengths x {len(seeds)} seeds, {steps} steps")
+
+PROTOCOLS = {"recall": recall_protocol}
