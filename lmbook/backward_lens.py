@@ -5,6 +5,7 @@
 # %% ../nbs/01_backward_lens.ipynb #0733f743
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -196,23 +197,38 @@ def _moe_module(block):
             return name, type(m).__name__
     return None
 
+_EXPERT_LAYOUT = dict(has_gate=True, is_concatenated=True, is_transposed=False, has_bias=False, has_post_expert_norm=False)
+
+def _experts(block):
+    "The fused experts of a block, (name, module), if stored as transformers' [E, 2·d_ff, d] / [E, d, d_ff] layout; else None."
+    for name, m in block.named_modules():
+        gu, dn = getattr(m, "gate_up_proj", None), getattr(m, "down_proj", None)
+        if (isinstance(gu, nn.Parameter) and isinstance(dn, nn.Parameter) and gu.ndim == dn.ndim == 3
+                and all(getattr(m, k, v) == v for k, v in _EXPERT_LAYOUT.items())):
+            return name, m
+    return None
+
 def _sites(model, layers, roles, role_map=None):
-    "The linear maps to capture, and the blocks whose MLP is gated."
+    "The linear maps to capture, the blocks whose MLP is gated, and the fused experts [(layer, path, module)]."
     sites = linear_sites(model, layers, role_map=role_map)  # strict: an unmappable linear module is an error naming it
+    moe = []
     if roles is None or any(r.startswith("mlp.") for r in roles):
         blocks, base = decoder_layers(model), block_path(model)
         for l in sorted({l % len(blocks) for l in layers} if layers is not None else range(len(blocks))):
-            moe = None if any(s.layer == l and s.role == "mlp.W_out" for s in sites) else _moe_module(blocks[l])
-            if moe: raise ValueError(
-                f"{base}.{l}.{moe[0]} ({moe[1]}) is a mixture of experts: its experts are stored as stacked parameters, not "
-                "linear modules, so the backward lens cannot factor their gradients (not supported); pass attention roles "
-                "only, e.g. roles=['attn.W_Q', 'attn.W_K', 'attn.W_V', 'attn.W_O']")
+            found = None if any(s.layer == l and s.role == "mlp.W_out" for s in sites) else _moe_module(blocks[l])
+            if not found: continue
+            ex = _experts(blocks[l])
+            if ex is None: raise ValueError(
+                f"{base}.{l}.{found[0]} ({found[1]}) is a mixture of experts whose expert layout the backward lens does not "
+                f"know (it factors fused experts with gate_up_proj [E, 2·d_ff, d] and down_proj [E, d, d_ff]); pass attention "
+                "roles only, e.g. roles=['attn.W_Q', 'attn.W_K', 'attn.W_V', 'attn.W_O']")
+            moe.append((l, f"{base}.{l}.{ex[0]}", ex[1]))
     gated = {s.layer for s in sites if s.role in ("mlp.W_gate", "mlp.W_gate_in")}
     if roles is not None:
         bad = sorted(set(roles) - set(_OUT_NAME))
         if bad: raise ValueError(f"unknown roles {bad}; choose from {sorted(_OUT_NAME)}")
         sites = [s for s in sites if s.role in roles]
-    return sites, gated
+    return sites, gated, moe
 
 def _nll_last(logits, last, target_ids):
     "Σ_b −log p̂_n[t_b] (summed over target ids when a target keeps several)."
@@ -283,14 +299,15 @@ def backward_lens(
     if len(prompts) != len(targets):
         raise ValueError(f"got {len(prompts)} prompts but {len(targets)} targets; pass one target per prompt")
     _check_model(model, layers)
-    sites, gated = _sites(model, layers, roles, role_map)
+    sites, gated, moe = _sites(model, layers, roles, role_map)
     target_ids = _target_ids(tokenizer, targets, multi_token)
     ids, mask, pos, last = _encode(tokenizer, prompts, next(model.parameters()).device)
     if model.training: warnings.warn("backward_lens runs the model in eval mode (no dropout); its mode is restored after")
-    weights = [s.module.weight for s in sites] if materialize_grads else []
+    weights = ([s.module.weight for s in sites] + [w for _, _, m in moe for w in (m.gate_up_proj, m.down_proj)]
+               if materialize_grads else [])
     tops = {f"blocks.{l}": b for l, b in enumerate(decoder_layers(model))} | {"ln_final": final_norm(model)}
     with only_trainable(model, weights), capture({s.key: s.module for s in sites}, outputs=True, grads=True) as cap, \
-         capture(tops, inputs=False, outputs=True, grads=True) as top:
+         capture(tops, inputs=False, outputs=True, grads=True) as top, _capture_experts(moe) as ecap:
         emb = model.get_input_embeddings()(ids).detach().requires_grad_(True)
         logits = model(inputs_embeds=emb, attention_mask=mask, position_ids=pos, use_cache=False).logits
         loss = (loss_fn or _nll_last)(logits, last, target_ids)
@@ -303,7 +320,13 @@ def backward_lens(
     res = BackwardLensResult({}, {}, {}, loss.detach(), logits.detach(), ids, mask, last, target_ids, model=model,
                              tokenizer=tokenizer)
     _fill(res, sites, gated, cap, top)
+    _fill_experts(res, moe, ecap, roles)
     res.weight_grads = {s.key: torch.zeros_like(s.module.weight) if g is None else g for s, g in zip(sites, wg)}
+    for j, (l, _, m) in enumerate(moe):  # the 3-D expert gradients, sliced per expert
+        for name, w, g in (("W_gate_in", m.gate_up_proj, wg[len(sites) + 2 * j:][:1]), ("W_out", m.down_proj, wg[len(sites) + 2 * j + 1:][:1])):
+            for e in range(w.shape[0]):
+                if g and f"blocks.{l}.mlp.experts.{e}.{name}" in res.factors:
+                    res.weight_grads[f"blocks.{l}.mlp.experts.{e}.{name}"] = torch.zeros_like(w[e]) if g[0] is None else g[0][e]
     return res
 
 # %% ../nbs/01_backward_lens.ipynb #745d7306
@@ -325,6 +348,50 @@ def _fill(res, sites, gated, cap, top):
     for k, ys in top.outputs.items():
         name = "ln_final.hook_normalized" if k == "ln_final" else f"{k}.hook_resid_post"
         res.cache[name], res.grads[name] = ys[0], vjp(top, k, ys)[0]
+
+@contextlib.contextmanager
+def _capture_experts(moe):
+    "Record each fused-experts call's (hidden_states, top_k_index, top_k_weights) and the VJP of its output."
+    cap, handles = {}, []
+    def hook(l):
+        def fn(mod, args, kwargs, out):
+            h, idx, w = [args[i] if i < len(args) else kwargs[k] for i, k in enumerate(("hidden_states", "top_k_index", "top_k_weights"))]
+            rec = {"h": h.detach(), "idx": idx.detach(), "w": w.detach(), "g": None}
+            cap.setdefault(l, []).append(rec)
+            if out.requires_grad: handles.append(out.register_hook(lambda g, rec=rec: rec.__setitem__("g", g.detach())))
+        return fn
+    try:
+        for l, _, m in moe: handles.append(m.register_forward_hook(hook(l), with_kwargs=True))
+        yield cap
+    finally:
+        for h in handles: h.remove()
+
+def _fill_experts(res, moe, ecap, roles):
+    "Per-expert factors, recomputed from the captured routing: expert e's rows are the real tokens routed to it."
+    B, T = res.attention_mask.shape
+    keep = res.attention_mask.bool().flatten()
+    want_in = roles is None or bool({"mlp.W_in", "mlp.W_gate", "mlp.W_gate_in"} & set(roles))
+    want_out = roles is None or "mlp.W_out" in roles
+    for l, path, m in moe:
+        calls = ecap.get(l, [])
+        if len(calls) != 1: raise ValueError(f"{path} ran {len(calls)} times in one forward pass; the lens expects once")
+        h, idx, w, g = (calls[0][k] for k in ("h", "idx", "w", "g"))
+        g = torch.zeros_like(h) if g is None else g
+        res.cache.setdefault(f"blocks.{l}.ln2.hook_normalized", h.reshape(B, T, -1))  # what the experts read (imprint)
+        res.grads[f"blocks.{l}.hook_mlp_out"] = g.reshape(B, T, -1)                  # ∂L/∂(MoE output) (shift)
+        for e in range(m.gate_up_proj.shape[0]):
+            tok, pos = torch.where(idx == e)
+            tok, pos = tok[keep[tok]], pos[keep[tok]]
+            if len(tok) == 0: continue  # no real token reached expert e: its gradient is zero
+            x, w_gu, w_d = h[tok], m.gate_up_proj[e].detach(), m.down_proj[e].detach()
+            with torch.enable_grad():
+                gu = (x @ w_gu.T).requires_grad_(True)    # [n_e, 2·d_ff]
+                a = m._apply_gate(gu)                     # [n_e, d_ff], the input of down_proj[e]
+                d_out = g[tok] * w[tok, pos, None]        # VJP of down_proj[e]'s output: routing weight × ∂L/∂y
+                d_gu, = torch.autograd.grad(a, gu, d_out @ w_d)
+            index = torch.stack([tok // T, tok % T], 1)
+            if want_in: res.factors[f"blocks.{l}.mlp.experts.{e}.W_gate_in"] = GradientFactors(x, d_gu, index)
+            if want_out: res.factors[f"blocks.{l}.mlp.experts.{e}.W_out"] = GradientFactors(a.detach(), d_out, index)
 
 # %% ../nbs/01_backward_lens.ipynb #b81c970b
 @patch
