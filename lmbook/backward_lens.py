@@ -215,14 +215,13 @@ def _sites(model, layers, roles, role_map=None):
     if roles is None or any(r.startswith("mlp.") for r in roles):
         blocks, base = decoder_layers(model), block_path(model)
         for l in sorted({l % len(blocks) for l in layers} if layers is not None else range(len(blocks))):
+            ex = _experts(blocks[l])  # fused experts are factored even next to a dense (shared) MLP
+            if ex: moe.append((l, f"{base}.{l}.{ex[0]}", ex[1])); continue
             found = None if any(s.layer == l and s.role == "mlp.W_out" for s in sites) else _moe_module(blocks[l])
-            if not found: continue
-            ex = _experts(blocks[l])
-            if ex is None: raise ValueError(
+            if found: raise ValueError(
                 f"{base}.{l}.{found[0]} ({found[1]}) is a mixture of experts whose expert layout the backward lens does not "
                 f"know (it factors fused experts with gate_up_proj [E, 2·d_ff, d] and down_proj [E, d, d_ff]); pass attention "
                 "roles only, e.g. roles=['attn.W_Q', 'attn.W_K', 'attn.W_V', 'attn.W_O']")
-            moe.append((l, f"{base}.{l}.{ex[0]}", ex[1]))
     gated = {s.layer for s in sites if s.role in ("mlp.W_gate", "mlp.W_gate_in")}
     if roles is not None:
         bad = sorted(set(roles) - set(_OUT_NAME))
