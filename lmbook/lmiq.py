@@ -25,13 +25,18 @@ from fastcore.basics import patch
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .cohort import COHORT_ITEM_IDS, COHORT_VERSION, load_edaic, read_levels, synthetic_cohort
+from .runs import Protocol, Unit
+
 # %% auto #0
-__all__ = ['PHQ8_OPTIONS', 'PCLC_OPTIONS', 'AGREE_OPTIONS', 'INSTRUMENTS', 'PROMPT_VERSION', 'DEFAULT_SYSTEM_PROMPT',
-           'COHORT_VERSION', 'COHORT_ITEM_IDS', 'Item', 'phq8_items', 'pclc_items', 'score', 'phq8_severity',
-           'pclc_dsm_criteria', 'extra_items', 'next_token_logits', 'format_item', 'Impersonator', 'LLMImpersonator',
-           'parse_option', 'QuestionnaireFeaturizer', 'LMIQRegressor', 'ItemSumRegressor', 'participant_turns',
-           'participant_text', 'tfidf_ridge', 'TurnEmbedder', 'synthetic_cohort', 'participant_cv', 'regression_report',
-           'cv_evaluate', 'RuleBasedImpersonator', 'validate_item_text', 'generate_items', 'load_edaic']
+__all__ = ['PHQ8_OPTIONS', 'PCLC_OPTIONS', 'AGREE_OPTIONS', 'INSTRUMENTS', 'PROMPT_VERSION', 'DEFAULT_SYSTEM_PROMPT', 'COHORT_N',
+           'COHORT_SLICE', 'PROTOCOLS', 'Item', 'phq8_items', 'pclc_items', 'score', 'phq8_severity',
+           'pclc_dsm_criteria', 'extra_items', 'total_items', 'next_token_logits', 'format_item', 'Impersonator',
+           'LLMImpersonator', 'reversed_item', 'parse_option', 'QuestionnaireFeaturizer', 'LMIQRegressor',
+           'ItemSumRegressor', 'participant_turns', 'participant_text', 'tfidf_ridge', 'TurnEmbedder', 'participant_cv',
+           'regression_report', 'cv_evaluate', 'participant_errors', 'mse_interval', 'RuleBasedImpersonator',
+           'validate_item_text', 'generate_items', 'protocol_items', 'cohort_answers_unit', 'cohort_protocol',
+           'COHORT_ITEM_IDS', 'COHORT_VERSION', 'load_edaic', 'read_levels', 'synthetic_cohort']
 
 # %% ../nbs/03_lmiq.ipynb #4166e89c
 @dataclass(frozen=True)
@@ -159,6 +164,16 @@ _EXTRA = (("worry", "Worrying about many different things and finding it hard to
 def extra_items() -> list[Item]:  # 15 project-written items on related constructs
     "Return the project-written extra items (anxiety, social support, personality, coping, ...)."
     return [Item(f"extra_{k}", "extra", t, o, tf) for k, t, o, tf in _EXTRA]
+
+# %% ../nbs/03_lmiq.ipynb #b0ad1d0a
+def total_items() -> list[Item]:  # "phq8_total" (values 0, 8, 16, 24) and "pclc_total" (17, 34, 51, 68, 85)
+    "One global question per instrument for the zero-shot arm, its options valued as if every item had that answer."
+    phq = ("Overall, being bothered by low mood, lost interest, bad sleep, low energy, appetite changes, feeling bad about "
+           "yourself, poor concentration, or moving too slowly or too restlessly")
+    pcl = ("Overall, being bothered by the after-effects of a stressful past event: unwanted memories or dreams, getting upset "
+           "at reminders and avoiding them, feeling cut off or numb, or being on edge and jumpy")
+    return [Item("phq8_total", "phq8", phq, tuple((l, 8 * v) for l, v in PHQ8_OPTIONS), "the past two weeks"),
+            Item("pclc_total", "pclc", pcl, tuple((l, 17 * v) for l, v in PCLC_OPTIONS), "the past month")]
 
 # %% ../nbs/03_lmiq.ipynb #86537dd9
 def _common_prefix_len(seqs) -> int:
@@ -291,15 +306,19 @@ class LLMImpersonator(Impersonator):
         batch_size: int = 16,  # items per forward pass
         share_prefix: bool = True,  # encode the transcript once per interview and reuse its KV cache
         max_new_tokens: int = 8,  # generation budget in mode "generate"
+        reverse_options: bool = False,  # also ask with the options in reverse order and average $p_i$ (cancels position bias)
     ):
         if mode not in ("expected", "argmax", "generate"):
             raise ValueError(f"mode={mode!r}; use 'expected', 'argmax' or 'generate'")
         if batch_size < 1: raise ValueError(f"batch_size={batch_size}; need at least 1")
         if use_chat_template and not getattr(tokenizer, "chat_template", None):
             raise ValueError("tokenizer has no chat template; pass use_chat_template=False")
+        if reverse_options and mode == "generate":
+            raise ValueError("reverse_options averages option probabilities; mode='generate' has none (use 'expected' or 'argmax')")
         self.model, self.tokenizer, self.mode, self.system_prompt = model, tokenizer, mode, system_prompt
         self.use_chat_template, self.max_transcript_tokens = use_chat_template, max_transcript_tokens
         self.batch_size, self.share_prefix, self.max_new_tokens = batch_size, share_prefix, max_new_tokens
+        self.reverse_options = reverse_options
         self._tails = {}  # item keys -> (prompt tail, key token ids), resolved on first use
 
     def __repr__(self): return f"LLMImpersonator({type(self.model).__name__}, mode={self.mode!r})"
@@ -320,7 +339,8 @@ def fingerprint(self: LLMImpersonator) -> str:  # hex digest
     tok = self.tokenizer
     probe = tok("Interviewer: How are you? Participant: Fine. 1 2 3 4 5")["input_ids"]
     return _sha(json.dumps([PROMPT_VERSION, _model_fingerprint(self.model), probe, getattr(tok, "chat_template", None),
-                            self._system(), self.mode, self.use_chat_template, self.max_transcript_tokens]))
+                            self._system(), self.mode, self.use_chat_template, self.max_transcript_tokens]
+                           + (["reverse_options"] if self.reverse_options else [])))
 
 @patch
 def _system(self: LLMImpersonator) -> str: return DEFAULT_SYSTEM_PROMPT if self.system_prompt is None else self.system_prompt
@@ -385,38 +405,55 @@ def _key_ids(self: LLMImpersonator, item: Item) -> tuple[str, list[int]]:
                      "LLMImpersonator needs single-token keys: use fewer than 10 options or set Item.keys")
 
 # %% ../nbs/03_lmiq.ipynb #d74cb2ab
+def reversed_item(
+    item: Item,  # an item
+) -> Item:  # the same item with its options listed in reverse order (the keys stay "1".."k" in display order)
+    "Present an item's options in reverse order."
+    return Item(item.id, item.instrument, item.text, item.options[::-1], item.timeframe, keys=item.keys)
+
+def _key_probs(z, key_ids) -> tuple[np.ndarray, float]:
+    "p over the option keys and the next-token mass on them, from one row of logits (float64)."
+    return torch.softmax(z[key_ids], 0).numpy(), float(torch.exp(torch.logsumexp(z[key_ids], 0) - torch.logsumexp(z, 0)))
+
 @patch
 def answer_records(self: LLMImpersonator,
     transcript: str,  # one interview ($T$)
     items: list[Item],  # the items to answer
-) -> list[dict]:  # per item: item, probs, value, status, option_mass (and reply in mode "generate")
+) -> list[dict]:  # per item: item, probs, value, status, option_mass (+ probs_presented/probs_reversed, or reply)
     "Answer each item as the interviewee of `transcript`."
     transcript, cut = self._fit_transcript(_check_transcript(transcript))
     items = _check_items(items)
     if self.mode == "generate": return self._generate_records(transcript, items, cut)
-    tails = [self._key_ids(it) for it in items]
-    seqs = [self._encode(self.prompt(transcript, it, tail)) for it, (tail, _) in zip(items, tails)]
-    for s, it in zip(seqs, items): self._check_length(s, it)
+    asked = items + ([reversed_item(it) for it in items] if self.reverse_options else [])
+    tails = [self._key_ids(it) for it in asked]
+    seqs = [self._encode(self.prompt(transcript, it, tail)) for it, (tail, _) in zip(asked, tails)]
+    for s, it in zip(seqs, asked): self._check_length(s, it)
     pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-    z = next_token_logits(self.model, seqs, share_prefix=self.share_prefix, batch_size=self.batch_size, pad_id=pad)
+    z = next_token_logits(self.model, seqs, share_prefix=self.share_prefix, batch_size=self.batch_size, pad_id=pad).double().cpu()
     recs = []
-    for it, (_, kid), zi in zip(items, tails, z.double().cpu()):
-        p = torch.softmax(zi[kid], 0).numpy()
-        mass = float(torch.exp(torch.logsumexp(zi[kid], 0) - torch.logsumexp(zi, 0)))
+    for j, it in enumerate(items):
+        p, mass = _key_probs(z[j], tails[j][1])
+        rec = dict(item=it.id, status="truncated" if cut else "ok")
+        if self.reverse_options:  # the reversed prompt's probabilities, put back in the item's own option order
+            pr, mr = _key_probs(z[len(items) + j], tails[len(items) + j][1])
+            rec.update(probs_presented=p.tolist(), probs_reversed=pr[::-1].tolist(), option_mass_reversed=mr)
+            p = (p + pr[::-1]) / 2
         v = float(p @ it.values) if self.mode == "expected" else float(it.values[int(p.argmax())])
-        recs.append(dict(item=it.id, probs=p.tolist(), value=v, status="truncated" if cut else "ok", option_mass=mass))
+        recs.append(dict(rec, probs=p.tolist(), value=v, option_mass=mass))
     return recs
 
 # %% ../nbs/03_lmiq.ipynb #28e1c3d1
+_OPTION_TOKEN = re.compile(r"[-+]?\d+(?:[.,/-]\d+)*|[A-Za-z0-9]+")  # a number with its sign and fraction/range parts, or a word
+
 def parse_option(
     reply: str,  # the generated text
     keys,  # the item's option keys ($\ell_i$), e.g. ("1", "2", "3", "4")
 ) -> int | None:  # index of the chosen option, or None when the reply names no valid option
-    "Parse the first option key in a generated reply."
+    "Parse the first option key in a generated reply; a number that is not a whole option key (7, -1, 1.5, 1-2) is a failure."
     keys = [str(k) for k in keys]
-    for w in re.findall(r"[A-Za-z0-9]+", reply):
+    for w in _OPTION_TOKEN.findall(reply):
         if w in keys: return keys.index(w)
-        if w.isdigit(): return None  # a number that is not an option
+        if w[0] in "+-" or w[0].isdigit(): return None  # a number, but not one of the options
     return None
 
 # %% ../nbs/03_lmiq.ipynb #c96ba1a1
@@ -745,190 +782,8 @@ class TurnEmbedder(TransformerMixin, BaseEstimator):
         row = {c: k for k, c in enumerate(uniq)}
         return np.stack([E[[row[c] for c in d]].mean(0) for d in docs])
 
-# %% ../nbs/03_lmiq.ipynb #6cae3d1c
-@dataclass(frozen=True)
-class _Topic:
-    item: str  # the item whose response this exchange reveals
-    scale: str  # "freq4" (levels 0..3), "pcl5" (0..4, value = level + 1) or "agree5" (0..4, value = level + 1)
-    w: tuple  # loadings on (θ_d, θ_p)
-    questions: tuple  # interviewer phrasings
-    clauses: tuple  # first-person symptom clauses, completed by a level phrase
-    absent: tuple = ()  # item-specific replies for level 0
-
-_F, _P, _A, _D, _T = "freq4", "pcl5", "agree5", (1.0, 0.0), (0.0, 1.0)
-_TOPICS = (
-    _Topic("phq8_1", _F, _D, ("What do you do for fun these days?", "Are you still into your old hobbies?"),
-           ("I can't be bothered with my hobbies", "stuff I normally love just feels flat", "I skip things I'd usually look forward to"),
-           ("I'm still really into my hobbies, there's always something going on.", "I keep busy with guitar and hiking, I love it.")),
-    _Topic("phq8_2", _F, _D, ("How have your spirits been?", "How would you describe your mood these days?"),
-           ("I feel low and kind of stuck", "everything looks grey to me", "I get this heavy, sinking feeling"),
-           ("Pretty good actually, I'm in a good place.", "I've been cheerful, no complaints.")),
-    _Topic("phq8_3", _F, _D, ("How are you sleeping these days?", "What are your nights like?"),
-           ("I toss and turn until three in the morning", "I'm up at four staring at the ceiling", "I end up sleeping half the day away"),
-           ("Sleep's fine, I'm out like a light.", "I get my eight hours, no trouble there.")),
-    _Topic("phq8_4", _F, _D, ("How's your get-up-and-go?", "Do you have the oomph for your day?"),
-           ("I'm running on empty", "even a shower wipes me out", "I drag myself through the afternoon"),
-           ("I've got loads of oomph.", "I'm great, I hit the gym most mornings.")),
-    _Topic("phq8_5", _F, _D, ("How's your eating been?", "Any changes with food lately?"),
-           ("I skip meals without noticing", "I graze on junk all evening", "food just doesn't appeal to me"),
-           ("Eating normally, three square meals.", "No changes there, I love my food.")),
-    _Topic("phq8_6", _F, _D, ("How do you feel about yourself these days?", "What's your opinion of yourself lately?"),
-           ("I think I'm a disappointment to my parents", "I keep telling myself I mess everything up", "I feel like I'm not worth much"),
-           ("I'm pretty comfortable in my own skin.", "I like who I am, mostly.")),
-    _Topic("phq8_7", _F, _D, ("Can you get absorbed in a book or a show?", "How's your focus at work?"),
-           ("I read the same page five times", "my mind wanders off halfway through a show", "I lose the thread of conversations"),
-           ("My focus is sharp, I can sit with a book for hours.", "No issues there, I'm pretty switched on.")),
-    _Topic("phq8_8", _F, _D, ("Have people said you seem slowed down or wound up?", "Do you feel sluggish or fidgety?"),
-           ("my friends say I move like I'm underwater", "I pace around the flat and can't sit still", "I talk so slowly people finish my sentences"),
-           ("Nope, I feel like my normal self.", "Nobody's mentioned anything like that.")),
-    _Topic("pclc_1", _P, _T, ("Does what happened come back to you during the day?", "Do your thoughts drift back to that time?"),
-           ("pictures of that day pop into my head out of nowhere", "I replay it over and over in my mind"),
-           ("No, I've made my peace with it.", "Not really, it's behind me now.")),
-    _Topic("pclc_2", _P, _T, ("Do you ever dream about it?",),
-           ("I have awful dreams about it and wake up soaked", "it plays out again in my sleep"), ("No, my dreams are boring, thankfully.",)),
-    _Topic("pclc_3", _P, _T, ("Do you ever feel like you're back there?",),
-           ("for a second I'm right back in that moment", "it's like the whole thing is unfolding in front of me again")),
-    _Topic("pclc_4", _P, _T, ("How do you feel when something brings it back?",),
-           ("seeing it on the news shakes me up badly", "one little reminder can wreck my whole day")),
-    _Topic("pclc_5", _P, _T, ("What happens in your body when it's brought back?",),
-           ("my heart hammers and I can't catch my breath", "I break out in a cold sweat")),
-    _Topic("pclc_6", _P, _T, ("Do you ever talk about what happened?",),
-           ("I change the subject whenever it comes up", "I push it out of my head as fast as I can"),
-           ("Yeah, I can talk about it openly now.",)),
-    _Topic("pclc_7", _P, _T, ("Are there places you stay away from now?",),
-           ("I take the long way so I don't pass that road", "I won't go anywhere near crowds")),
-    _Topic("pclc_8", _P, _T, ("How clearly do you remember it?",),
-           ("there are big blank patches in my memory of it", "whole chunks of that day are just gone"),
-           ("I remember it all pretty clearly.",)),
-    _Topic("pclc_9", _P, _T, ("Do you still go out and do what you did before?",),
-           ("I dropped out of my football team and my book club", "I just don't care about my old pastimes")),
-    _Topic("pclc_10", _P, _T, ("How are things with the folks around you?",),
-           ("I feel like there's a glass wall between me and everyone", "I keep everybody at arm's length"),
-           ("Good, I'm close with my mates.",)),
-    _Topic("pclc_11", _P, _T, ("Do you still feel warmth towards your loved ones?",),
-           ("I know I love my kids but I can't feel it", "it's like my feelings are switched off")),
-    _Topic("pclc_12", _P, _T, ("Where do you see yourself in ten years?",),
-           ("I don't make plans, I doubt I'll be around long", "planning ahead feels pointless to me"),
-           ("Hopefully settled with a family, I've got plans.",)),
-    _Topic("pclc_13", _P, _T, ("Once you're in bed, do you drop off easily?",),
-           ("I lie there wide awake for hours", "I jolt awake in the middle of the night")),
-    _Topic("pclc_14", _P, _T, ("How's your temper?",),
-           ("I snap at people over nothing", "I blow up at my partner and regret it"),
-           ("I'm pretty easygoing, it takes a lot to wind me up.",)),
-    _Topic("pclc_15", _P, _T, ("Can you stick with a task until it's done?",),
-           ("I start a job and drift off halfway", "my head's all over the place at work")),
-    _Topic("pclc_16", _P, _T, ("Do you feel safe when you're out and about?",),
-           ("I sit facing the door so I can see who comes in", "I'm always scanning the room for danger"),
-           ("Yeah, I feel safe, I don't think about it.",)),
-    _Topic("pclc_17", _P, _T, ("How do you react to sudden noises?",),
-           ("a car backfiring makes me hit the floor", "I nearly jump out of my skin when someone taps my shoulder"),
-           ("They don't bother me much.",)),
-    _Topic("extra_worry", _F, (0.7, 0.3), ("Do you find yourself fretting a lot?",),
-           ("my mind races about money and work and everything", "I fret about every little thing")),
-    _Topic("extra_alcohol", _F, (0.2, 0.8), ("How much do you drink these days?",),
-           ("I have a few beers to take the edge off", "I pour myself a drink to calm my nerves"),
-           ("Hardly at all, maybe a glass of wine at a wedding.",)),
-    _Topic("extra_support", _A, (-1.0, 0.0), ("Who do you turn to when life gets tough?",),
-           ("I've got people in my corner", "my sister would drop everything for me")),
-    _Topic("extra_hope", _A, (-0.8, -0.2), ("How do you feel about the years ahead?",),
-           ("things are going to be alright for me", "the next few years will be good to me")),
-)
-
-# %% ../nbs/03_lmiq.ipynb #bfcce83d
-_LEVELS = {
-    _F: {1: ("once or twice in the last couple of weeks", "on a few days here and there lately"),
-         2: ("on more days than not lately", "for a good chunk of the last fortnight"),
-         3: ("pretty much every single day", "day in, day out lately, it doesn't let up")},
-    _P: {1: ("every once in a while, but it's mild", "now and then, though it's no big deal"),
-         2: ("fairly often, and it does bother me", "some of the time, enough that I notice it"),
-         3: ("a lot of the time, and it really gets to me", "more than I'd like, it wears me down"),
-         4: ("constantly, it's taken over my life", "all the time, I can't escape it")}}
-_AGREE_LEADS = {0: ("No. I really can't say", "No way. I wouldn't say"),
-                1: ("Not really. I wouldn't claim", "Hmm, not so much. I can't say"),
-                2: ("Kind of, I guess. Some days I'd say", "Hard to tell. Maybe"),
-                3: ("Yeah, mostly I'd say", "Mostly, yes. I think"),
-                4: ("Oh, definitely,", "Absolutely,")}
-_ABSENT = ("No, not really, that hasn't been an issue.", "Nah, never, honestly.", "Nope, that's not something I deal with.")
-_STARTERS = ("", "Honestly, ", "Yeah, ", "Hmm, I guess ")
-_THRESHOLDS = {_F: (0.0, 0.8, 1.5), _P: (-0.3, 0.4, 1.0, 1.6), _A: (-1.4, -0.5, 0.4, 1.3)}
-_OFFSET = {_F: 0, _P: 1, _A: 1}  # item value = level + offset
-_EVENTS = ("I was in a bad car crash on the motorway", "our flat caught fire in the middle of the night",
-           "I got jumped walking home from work", "I watched a coworker get badly hurt on the job",
-           "my best friend died very suddenly")
-_OPEN = ("Hi, thanks for coming in today. How are you doing?", ("Okay, I guess.", "Not bad, thanks.", "Fine, thanks for having me."))
-_EVENT_Q = "Has anything happened in the last few years that really shook you?"
-_CLOSE = ("That's all my questions. Thanks for talking with me.", ("Thank you.", "No problem, take care.", "Sure, bye."))
-_SMALLTALK = (("Where did you grow up?", ("Up north, in a little fishing town.", "Mostly in the city, we moved around a lot.")),
-              ("What do you do for work?", ("I drive a delivery van.", "I'm a nurse on a children's ward.", "I fix bikes at a shop downtown.")),
-              ("Have you travelled anywhere recently?", ("We went camping by a lake in the spring.", "Not for a while, but I'd love to see Portugal.")),
-              ("What kind of music do you like?", ("Old soul records mostly.", "Whatever's on the radio, I'm not fussy.")),
-              ("Do you have any pets?", ("A grumpy old cat called Biscuit.", "No, my building doesn't allow them.")),
-              ("What's the weather been like where you live?", ("Rainy, as usual.", "Hot, way too hot for me.")),
-              ("What did you study at school?", ("I did a bit of engineering before I left.", "History, believe it or not.")),
-              ("What's your favourite meal?", ("My gran's lamb stew.", "Anything with noodles.")))
-
-# %% ../nbs/03_lmiq.ipynb #df7aa2c2
-def _grm_params(j: int, scale: str):
-    "Discrimination a and thresholds b of the j-th topic."
-    return 1.5 + ((j * 13) % 5) / 5, np.array(_THRESHOLDS[scale]) + ((j * 37) % 7 - 3) / 10
-
-def _grm_level(rng, x: float, a: float, b) -> int:
-    return int((rng.random() < 1 / (1 + np.exp(-a * (x - np.asarray(b))))).sum())
-
-# %% ../nbs/03_lmiq.ipynb #aff201cd
-def _reply(rng, t: _Topic, level: int) -> str:
-    pick = lambda xs: xs[rng.integers(len(xs))]
-    if t.scale == _A: return f"{pick(_AGREE_LEADS[level])} {pick(t.clauses)}."
-    if level == 0: return pick(t.absent + _ABSENT)
-    s = f"{pick(_STARTERS)}{pick(t.clauses)} {pick(_LEVELS[t.scale][level])}."
-    return s[0].upper() + s[1:]
-
-def _interview(rng, levels: dict, covered: list, n_smalltalk: int) -> str:
-    pick = lambda xs: xs[rng.integers(len(xs))]
-    blocks = [[("Interviewer", pick(t.questions)), ("Participant", _reply(rng, t, levels[t.item]))] for t in covered]
-    for k in rng.choice(len(_SMALLTALK), size=min(n_smalltalk, len(_SMALLTALK)), replace=False):
-        blocks.append([("Interviewer", _SMALLTALK[k][0]), ("Participant", pick(_SMALLTALK[k][1]))])
-    turns = [("Interviewer", _OPEN[0]), ("Participant", pick(_OPEN[1])), ("Interviewer", _EVENT_Q),
-             ("Participant", f"Yeah, {pick(_EVENTS)}.")]
-    for k in rng.permutation(len(blocks)): turns += blocks[k]
-    turns += [("Interviewer", _CLOSE[0]), ("Participant", pick(_CLOSE[1]))]
-    return "\n".join(f"{s}: {x}" for s, x in turns)
-
-# %% ../nbs/03_lmiq.ipynb #669812b2
-COHORT_VERSION = "lmiq-cohort-v1"
-COHORT_ITEM_IDS = tuple(t.item for t in _TOPICS)  # the 29 items whose responses the cohort simulates
-
-def synthetic_cohort(
-    n: int = 300,  # participants
-    *,
-    seed: int = 0,  # everything is drawn from `np.random.default_rng(seed)`
-    coverage: float = 0.7,  # probability that an item's topic comes up in the interview
-    rho: float = 0.5,  # correlation of the latent depression and PTSD severities (ρ)
-    sessions: int = 1,  # interviews per participant (latents drift a little between sessions)
-    n_smalltalk: int = 3,  # distractor exchanges per interview
-    topics: tuple[str, ...] | None = None,  # instruments ("phq8", "pclc", "extra") or item ids that may come up; None: all
-):  # a `datasets.Dataset`: participant_id, session, transcript, phq8, pclc, responses, covered, latent_dep, latent_ptsd
-    "Generate synthetic interviews with known PHQ-8 / PCL-C item responses."
-    from datasets import Dataset
-    if n < 1 or sessions < 1: raise ValueError(f"n={n} and sessions={sessions} must be at least 1")
-    if not 0 <= coverage <= 1: raise ValueError(f"coverage={coverage} must lie in [0, 1]")
-    if not -1 < rho < 1: raise ValueError(f"rho={rho} must lie in (-1, 1)")
-    inst = {t.item: t.item.split("_")[0] for t in _TOPICS}
-    allowed = set(COHORT_ITEM_IDS) if topics is None else {i for i in COHORT_ITEM_IDS if i in topics or inst[i] in topics}
-    unknown = [x for x in (topics or ()) if x not in COHORT_ITEM_IDS and x not in inst.values()]
-    if unknown: raise ValueError(f"unknown topics {unknown}; use 'phq8', 'pclc', 'extra' or item ids")
-    rng, rows = np.random.default_rng(seed), []
-    for p in range(n):
-        lat = rng.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]])
-        for s in range(sessions):
-            th = lat + (rng.normal(0, 0.3, 2) if s else 0.0)
-            levels = {t.item: _grm_level(rng, float(np.dot(t.w, th)), *_grm_params(j, t.scale)) for j, t in enumerate(_TOPICS)}
-            vals = [float(levels[t.item] + _OFFSET[t.scale]) for t in _TOPICS]
-            covered = [t for t in _TOPICS if t.item in allowed and rng.random() < coverage]
-            rows.append(dict(participant_id=f"P{p:04d}", session=s, transcript=_interview(rng, levels, covered, n_smalltalk),
-                             phq8=sum(vals[:8]), pclc=sum(vals[8:25]), responses=vals, covered=[t.item for t in covered],
-                             latent_dep=float(th[0]), latent_ptsd=float(th[1])))
-    return Dataset.from_list(rows)
+# %% ../nbs/03_lmiq.ipynb #1f8e69ff
+_all_ = ["COHORT_ITEM_IDS", "COHORT_VERSION", "load_edaic", "read_levels", "synthetic_cohort"]  # moved to lmbook.cohort, kept here
 
 # %% ../nbs/03_lmiq.ipynb #50dfac05
 def participant_cv(
@@ -967,43 +822,50 @@ def cv_evaluate(
     *,
     n_splits: int = 5,  # folds per repeat
     n_repeats: int = 3,  # repeats
-    random_state: int = 0,  # seeds the splits
+    random_state: int = 0,  # repeat r shuffles with random_state + r
 ) -> tuple[pd.DataFrame, np.ndarray]:  # (metrics per repeat and target, out-of-fold predictions [n_repeats, n, t])
-    "Score an estimator by repeated participant-level k-fold cross-validation."
+    "Score an estimator by repeated participant-level k-fold cross-validation (`cross_val_predict` over `GroupKFold`s)."
+    from sklearn.model_selection import GroupKFold, cross_val_predict
     Y, names, _ = _check_y(y, None, len(groups), "cv_evaluate")
-    Xa = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) else X
-    take = lambda A, i: A.iloc[i] if isinstance(A, (pd.DataFrame, pd.Series)) else (A[i].tolist() if A.dtype == object else A[i])
-    groups, oof = np.asarray(groups), np.full((n_repeats, len(Y), Y.shape[1]), np.nan)
-    for k, (tr, te) in enumerate(participant_cv(groups, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)):
-        est = clone(estimator)
-        kw = {"groups": groups[tr]} if "groups" in inspect.signature(est.fit).parameters else {}
-        est.fit(take(Xa, tr), Y[tr], **kw)
-        oof[k // n_splits, te] = np.asarray(est.predict(take(Xa, te))).reshape(len(te), -1)
+    groups = np.asarray(groups)
+    if len(np.unique(groups)) < n_splits:
+        raise ValueError(f"{len(np.unique(groups))} participants cannot fill n_splits={n_splits} folds")
+    X = list(X) if isinstance(X, tuple) else X
+    params = {"groups": groups} if "groups" in inspect.signature(estimator.fit).parameters else {}  # inner CV by participant too
+    oof = np.stack([np.asarray(cross_val_predict(estimator, X, Y, groups=groups, params=params,
+                                                 cv=GroupKFold(n_splits, shuffle=True, random_state=random_state + r))
+                               ).reshape(len(Y), -1) for r in range(n_repeats)])
     rows = [dict(repeat=r, target=t, **regression_report(Y[:, j], oof[r, :, j])) for r in range(n_repeats) for j, t in enumerate(names)]
     return pd.DataFrame(rows), oof
 
-# %% ../nbs/03_lmiq.ipynb #c800742c
-_QUESTION_TOPIC = {q: t for t in _TOPICS for q in t.questions}
+# %% ../nbs/03_lmiq.ipynb #85a91137
+def participant_errors(
+    y,  # true targets, [n, t] (or a DataFrame)
+    oof,  # out-of-fold predictions from `cv_evaluate`, [n_repeats, n, t]
+    groups,  # participant id per row, [n]
+) -> pd.DataFrame:  # one row per participant (sorted ids), one column per target: squared error averaged over repeats and sessions
+    "Each participant's out-of-fold squared error, the unit of the arms' intervals and paired comparisons."
+    Y, names, _ = _check_y(y, None, len(groups), "participant_errors")
+    oof = np.asarray(oof, dtype=float)
+    if oof.ndim != 3 or oof.shape[1:] != Y.shape: raise ValueError(f"oof has shape {oof.shape}; expected [n_repeats, {Y.shape[0]}, {Y.shape[1]}]")
+    err = ((oof - Y[None]) ** 2).mean(0)
+    return pd.DataFrame(err, columns=names).groupby(np.asarray(groups)).mean()
 
-def _match_level(t: _Topic, reply: str) -> int | None:
-    if t.scale == _A: return next((l for l, leads in _AGREE_LEADS.items() if any(reply.startswith(x) for x in leads)), None)
-    for level, phrases in _LEVELS[t.scale].items():
-        if any(p in reply for p in phrases): return level
-    return 0 if reply in t.absent + _ABSENT else None
-
-def _read_levels(transcript: str) -> dict[str, int]:
-    "Item id -> level, for every known question followed by a readable participant reply."
-    turns = [(m.group(1), m.group(2).strip()) for m in re.finditer(r"^(\w+):(.*)$", transcript, re.M)]
-    found = {}
-    for (s1, q), (s2, a) in zip(turns, turns[1:]):
-        t = _QUESTION_TOPIC.get(q) if (s1, s2) == ("Interviewer", "Participant") else None
-        level = None if t is None else _match_level(t, a)
-        if level is not None: found[t.item] = level
-    return found
+def mse_interval(
+    errors,  # per-participant squared errors of one arm and target, [n]
+    confidence: float = 0.95,
+) -> dict:  # mse, lo, hi, n
+    "The MSE with a participant-level t-interval."
+    from lmbook.runs import mean_sd
+    from scipy import stats
+    m, sd, n = mean_sd(errors)
+    if n < 2: raise ValueError(f"an interval needs at least 2 participants, got {n}")
+    h = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return dict(mse=m, lo=m - h, hi=m + h, n=n)
 
 # %% ../nbs/03_lmiq.ipynb #8e612876
 class RuleBasedImpersonator(Impersonator):
-    "Answer items from keyword evidence in the synthetic cohort's phrase banks (deterministic ceiling and test double)."
+    "Answer items with `lmbook.cohort.read_levels` (the synthetic cohort's rule-based reader): deterministic ceiling and test double."
     def __init__(self, *,
         default: Literal["lowest", "middle"] = "lowest",  # the answer when the topic never came up
     ):
@@ -1018,7 +880,7 @@ class RuleBasedImpersonator(Impersonator):
         items: list[Item],  # the items to answer
     ) -> list[dict]:  # per item: item, probs (one-hot), value, status ("ok" or "no_evidence")
         "Answer each item from the level phrase of its topic, or the default when there is none."
-        found, recs = _read_levels(_check_transcript(transcript)), []
+        found, recs = read_levels(_check_transcript(transcript)), []
         for it in _check_items(items):
             k, level = len(it.options), found.get(it.id)
             ok = level is not None and level < k
@@ -1084,50 +946,53 @@ def generate_items(
     items = [Item(f"llm_{slug}_{k + 1}", f"llm:{domain}", t, options, timeframe) for k, t in enumerate(kept)]
     return (items, rejected) if return_rejected else items
 
-# %% ../nbs/03_lmiq.ipynb #67f6ab15
-_PCL_COLUMNS = ("PCL-C (PTSD)", "PTSD Severity", "PTSD_severity", "PCL-C", "PCL_C")
+# %% ../nbs/03_lmiq.ipynb #301c3463
+COHORT_N, COHORT_SLICE = 300, 20  # interviews in the recorded cohort run, interviews per recorded unit
 
-def _first_existing(paths, what: str, root: Path) -> Path:
-    for p in paths:
-        if p.exists(): return p
-    found = sorted(q.name for q in root.iterdir())[:12] if root.is_dir() else []
-    raise FileNotFoundError(f"E-DAIC layout differs: no {what}; looked for {[str(p.relative_to(root)) for p in paths]}, "
-                            f"found {found}")
+def protocol_items() -> list[Item]:  # PHQ-8, PCL-C, the extra items, the zero-shot totals (42 items)
+    "The items of the recorded cohort run."
+    return phq8_items() + pclc_items() + extra_items() + total_items()
 
-def _read_transcript(path: Path) -> str:
-    sep = "\t" if "\t" in path.open(encoding="utf-8").readline() else ","
-    df = pd.read_csv(path, sep=sep)
-    low = {c.lower().strip(): c for c in df.columns}
-    if "speaker" in low and "value" in low:
-        who = ["Interviewer" if str(s).strip().lower() in ("ellie", "interviewer") else "Participant" for s in df[low["speaker"]]]
-        return "\n".join(f"{s}: {v}" for s, v in zip(who, df[low["value"]].astype(str)))
-    if "text" in low: return "\n".join(f"Participant: {v}" for v in df[low["text"]].astype(str))
-    raise ValueError(f"E-DAIC layout differs: {path.name} has columns {list(df.columns)}; expected 'Text' or 'speaker'/'value'")
-
-# %% ../nbs/03_lmiq.ipynb #9f368fc6
-def load_edaic(
-    root,  # folder of a licensed E-DAIC copy (never shipped or downloaded by lmbook)
-    split: str = "train",  # "train", "dev" or "test"
+def cohort_answers_unit(
     *,
-    id_col: str = "Participant_ID",  # participant id column of the split file
-    phq_col: str = "PHQ_Score",  # PHQ-8 total column
-    pcl_col: str | None = None,  # PCL-C total column; None: the first of `_PCL_COLUMNS` present, else no PCL-C
-):  # a `datasets.Dataset` with participant_id, transcript, phq8, pclc (None when absent)
-    "Read one split of a local E-DAIC copy, failing clearly when its layout differs from the expected one."
-    from datasets import Dataset
-    root = Path(root).expanduser()
-    if not root.is_dir(): raise FileNotFoundError(f"E-DAIC root {str(root)!r} is not a folder")
-    if split not in ("train", "dev", "test"): raise ValueError(f"split={split!r}; use 'train', 'dev' or 'test'")
-    f = _first_existing([root / "labels" / f"{split}_split.csv", root / f"{split}_split.csv"], f"{split} split file", root)
-    lab = pd.read_csv(f)
-    pcl_col = pcl_col or next((c for c in _PCL_COLUMNS if c in lab.columns), None)
-    miss = [c for c in (id_col, phq_col) + ((pcl_col,) if pcl_col else ()) if c not in lab.columns]
-    if miss: raise ValueError(f"E-DAIC layout differs: {f.name} lacks columns {miss}; it has {list(lab.columns)}")
-    rows = []
-    for _, r in lab.iterrows():
-        pid = str(int(r[id_col])) if isinstance(r[id_col], (int, float, np.integer)) else str(r[id_col])
-        cands = [root / d / f"{pid}_P" / f"{pid}_{s}.csv" for d in ("data", ".") for s in ("Transcript", "TRANSCRIPT")]
-        path = _first_existing(cands, f"transcript for participant {pid}", root)
-        rows.append(dict(participant_id=pid, transcript=_read_transcript(path), phq8=float(r[phq_col]),
-                         pclc=float(r[pcl_col]) if pcl_col else None))
-    return Dataset.from_list(rows)
+    start: int,  # first interview of the slice
+    stop: int,  # one past its last interview
+    n: int = COHORT_N,  # size of the synthetic cohort the slice is cut from
+    seed: int = 0,  # seed of the cohort
+    model: str = "smollm2-135m-instruct",  # `load_causal_lm` name
+    batch_size: int = 16,  # suffixes per forward pass
+) -> dict:  # transcript hashes and one row per (interview, item): values and option probabilities in both orders
+    "Have an LLM answer every protocol item, in both option orders, for interviews start..stop-1 of the synthetic cohort."
+    from lmbook.models import load_causal_lm
+    if not 0 <= start < stop <= n: raise ValueError(f"slice {start}..{stop} must lie in 0..{n}")
+    lm, tok = load_causal_lm(model)
+    ds = synthetic_cohort(n, seed=seed).select(range(start, stop))
+    imp, items, K = LLMImpersonator(lm, tok, reverse_options=True, batch_size=batch_size), protocol_items(), 5
+    rows = {k: [] for k in ("participant_id", "item", "value", "value_presented", "value_reversed", "mass_presented", "mass_reversed",
+                            *(f"p{o}_{s}" for s in ("presented", "reversed") for o in range(1, K + 1)))}
+    r6 = lambda x: round(float(x), 6)
+    for pid, t in zip(ds["participant_id"], ds["transcript"]):
+        for it, rec in zip(items, imp.answer_records(t, items)):
+            pp, pr = np.array(rec["probs_presented"]), np.array(rec["probs_reversed"])
+            rows["participant_id"].append(pid); rows["item"].append(it.id)
+            for k, v in (("value", rec["value"]), ("value_presented", pp @ it.values), ("value_reversed", pr @ it.values),
+                         ("mass_presented", rec["option_mass"]), ("mass_reversed", rec["option_mass_reversed"])): rows[k].append(r6(v))
+            for s, p in (("presented", pp), ("reversed", pr)):
+                for o in range(K): rows[f"p{o + 1}_{s}"].append(r6(p[o]) if o < len(p) else float("nan"))
+    return {"prompt_version": PROMPT_VERSION, "transcript_sha": [_sha(t)[:16] for t in ds["transcript"]], "answers": rows}
+
+def cohort_protocol(
+    n: int = COHORT_N,  # interviews
+    slice_size: int = COHORT_SLICE,  # interviews per unit
+) -> Protocol:
+    "SmolLM2 answers for the whole synthetic cohort, one unit per slice of interviews."
+    import lmbook.cohort
+    units = [Unit(f"s{a:03d}-{min(a + slice_size, n):03d}", cohort_answers_unit, dict(start=a, stop=min(a + slice_size, n), n=n))
+             for a in range(0, n, slice_size)]
+    code = [cohort_answers_unit, protocol_items, total_items, extra_items, phq8_items, pclc_items, Item, format_item, reversed_item,
+            _key_probs, LLMImpersonator, LLMImpersonator.prompt, LLMImpersonator._key_ids, LLMImpersonator._encode,
+            LLMImpersonator.answer_records, LLMImpersonator._system, next_token_logits, _common_prefix_len, _left_pad, lmbook.cohort]
+    return Protocol("lmiq", "cohort", units, code=code,
+                    description=f"SmolLM2 x {n} synthetic interviews x {len(protocol_items())} items x 2 option orders, {slice_size} per unit")
+
+PROTOCOLS = {"cohort": cohort_protocol}
