@@ -116,7 +116,7 @@ def linear_sites(
             if hit is None:
                 if strict: raise ValueError(f"cannot map the linear module {base}.{l}.{name} "
                                             f"({type(mod).__name__}) of {type(model).__name__} to a role; "
-                                            f"name its role with role_map={{{name!r}: 'mlp.W_out'}} (or None to skip it)")
+                                            f"name its role with role_map={{{name!r}: role}}, role one of {sorted(_ROLES)}, or None to skip it")
                 continue
             if hit[0] is not None: sites.append(LinearSite(l, hit[0], f"{base}.{l}.{name}", mod))
     return sites
