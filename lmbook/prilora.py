@@ -23,7 +23,7 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['GLUE_ARMS', 'BERT_TARGETS', 'PROTOCOLS', 'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model',
-           'PriLoraCallback', 'glue_arm', 'glue_unit', 'glue_protocol', 'sst2_ablations_protocol']
+           'PriLoraCallback', 'glue_arm', 'glue_unit', 'tuned_lr', 'glue_protocol', 'sst2_ablations_protocol']
 
 # %% ../nbs/02_prilora.ipynb #37c8b6f9
 def linear_rank_schedule(
@@ -617,27 +617,55 @@ def glue_unit(
         out["ema_cv"] = {s.name: float(s.ema.std() / s.ema.mean()) for s in pm.pruner.sites}
     return out
 
+def tuned_lr(
+    arm: str,  # a key of `GLUE_ARMS`
+    *,
+    task: str = "sst2",
+    lrs: tuple = (1e-3, 3e-3, 1e-2),  # the rates tried
+    tune_seed: int = 0,
+    name: str = "sst2",  # the protocol whose records hold the tuning units
+) -> float | None:  # the rate with the best held-out score, or None until every tuning unit of `arm` is recorded
+    "Pick `arm`'s learning rate from its recorded tuning units (held-out train slice only; ties go to the smaller rate)."
+    from lmbook.runs import runs_dir
+    scores = {}
+    for lr in lrs:
+        f = runs_dir("prilora", name) / f"{task}-{arm}-lr{lr:g}-s{tune_seed}.json"
+        if not f.exists(): return None
+        scores[lr] = json.loads(f.read_text())["result"]["heldout"]
+    return max(scores, key=scores.get)
+
 def glue_protocol(
     tasks: tuple = ("sst2",),  # GLUE classification tasks
     arms: tuple = ("lora", "adalora", "prilora"),  # keys of `GLUE_ARMS`
-    lrs: tuple = (1e-3, 3e-3, 1e-2),  # peak learning rates; each arm's is picked on the held-out slice
-    seeds: tuple = (0, 1, 2),
+    lrs: tuple = (1e-3, 3e-3, 1e-2),  # peak learning rates tried on the tuning seed
+    seeds: tuple = (0, 1, 2),  # the first one is the tuning seed
     *,
     name: str = "sst2",  # the protocol's folder under nbs/runs/prilora
     n_train: int = 1024,
 ):
-    "Describe the GLUE comparison as a `lmbook.runs` protocol: task x seed x learning rate x arm."
+    "Describe the GLUE comparison as a `lmbook.runs` protocol: every rate on the first seed, then each arm at its chosen rate."
     from lmbook.runs import Protocol, Unit
-    units = [Unit(f"{t}-{a}-lr{lr:g}-s{s}", glue_unit, dict(task=t, arm=a, seed=s, lr=lr, n_train=n_train), seed=s)
-             for t in tasks for s in seeds for lr in lrs for a in arms]
-    code = [glue_unit, glue_arm, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule, _check_config,
-            PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
-            _attach, get_prilora_model]
-    return Protocol("prilora", name, units, code=code, description=f"MiniLM-L6, {', '.join(tasks)}: {len(arms)} arms x "
-                    f"{len(lrs)} learning rates x {len(seeds)} seeds, {n_train} training examples, 1 epoch")
+    unit = lambda t, a, lr, s: Unit(f"{t}-{a}-lr{lr:g}-s{s}", glue_unit, dict(task=t, arm=a, seed=s, lr=lr, n_train=n_train), seed=s)
+    units = [unit(t, a, lr, seeds[0]) for t in tasks for lr in lrs for a in arms]  # tuning
+    for t in tasks:  # the other seeds exist once an arm's tuning units are recorded (run `lmbook reproduce` again)
+        for s in seeds[1:]:
+            units += [unit(t, a, lr, s) for a in arms if (lr := tuned_lr(a, task=t, lrs=lrs, tune_seed=seeds[0], name=name))]
+    return Protocol("prilora", name, units, code=_GLUE_CODE, description=f"MiniLM-L6, {', '.join(tasks)}: {len(arms)} arms x "
+                    f"{len(lrs)} learning rates on seed {seeds[0]}, then the chosen rate on seeds {list(seeds[1:])}; "
+                    f"{n_train} training examples, 1 epoch")
+
+_GLUE_CODE = [glue_unit, glue_arm, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule, _check_config,
+              PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
+              _attach, get_prilora_model]
 
 def sst2_ablations_protocol() -> "Protocol":
-    "The two halves of PRILoRA (linear ranks only, pruning only) on the same grid as `glue_protocol()`."
-    return glue_protocol(arms=("linear", "prune"), name="sst2_ablations")
+    "The two halves of PRILoRA (linear ranks only, pruning only) at PRILoRA's chosen rate, on the same 3 seeds."
+    from lmbook.runs import Protocol, Unit
+    lr = tuned_lr("prilora")
+    if lr is None: raise KeyError("prilora/sst2_ablations uses PRILoRA's tuned learning rate: run `lmbook reproduce prilora/sst2` first")
+    units = [Unit(f"sst2-{a}-lr{lr:g}-s{s}", glue_unit, dict(task="sst2", arm=a, seed=s, lr=lr, n_train=1024), seed=s)
+             for s in (0, 1, 2) for a in ("linear", "prune")]
+    return Protocol("prilora", "sst2_ablations", units, code=_GLUE_CODE,
+                    description=f"MiniLM-L6, SST-2: linear ranks only and pruning only at PRILoRA's rate {lr:g}, 3 seeds")
 
 PROTOCOLS = {"sst2": glue_protocol, "sst2_ablations": sst2_ablations_protocol}  # `lmbook reproduce prilora/<name>`
