@@ -757,12 +757,13 @@ def recall_unit(
             "curve": {"step": list(range(every, steps + every, every))[:len(curve)], "loss": curve}}
 
 def recall_protocol(full: bool = True) -> "Protocol":
-    "Associative recall: 4 arms x 2 lengths x 3 seeds (L = 64 first), 3,000 steps each."
+    "Associative recall: 4 arms x 2 lengths x 3 seeds (L = 64, Focus and Transformer first), 3,000 steps each."
     from lmbook.runs import Protocol, Unit
     lengths, seeds, steps = ((64, 128), range(3), 3000) if full else ((32,), range(2), 4)
     units = [Unit(f"{k}-L{L}-s{s}", recall_unit, dict(kind=k, seq_len=L, seed=s, steps=steps) if full else
                   dict(kind=k, seq_len=L, seed=s, steps=steps, n_test=20, every=2), seed=s)
-             for L in lengths for s in seeds for k in RECALL_KINDS]
+             for L in lengths for pair in (("focus", "transformer"), ("local", "focus_h")) for s in seeds for k in pair]
+    # order: at each length, Focus and the control seed by seed first, so a partial run already pairs them
     code = [recall_unit, recall_model, train_recall, recall_accuracy, associative_recall, FocusConfig, focus_taps,
             IIR2Filter, _causal_conv, probe_sequences, bin_responses, focus_ratio, FocusHypernet, _rotate, chunk_attention, FocusHead, FocusLayer, FocusBlock,
             FocusPreTrainedModel, FocusModel, FocusForCausalLM]
