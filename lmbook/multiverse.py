@@ -26,10 +26,10 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 # %% auto #0
 __all__ = ['ORTHO_KINDS', 'ORTHO_SCOPES', 'GRAM_PATHS', 'POOLINGS', 'HEAD_INITS', 'AGGREGATES', 'GLUE_EVAL_SPLIT', 'ARMS',
-           'orthogonality_loss', 'welch_bound', 'MultiverseConfig', 'MultiverseHeads', 'aggregate_logits',
-           'MultiverseOutput', 'MultiverseForSequenceClassification', 'EliminationEvent', 'elimination_steps',
-           'MultiverseCallback', 'sts_transfer_pairs', 'MultiverseData', 'prepare_multiverse', 'head_agreement',
-           'run_multiverse_arm', 'untuned_transfer', 'multiverse_unit']
+           'GLUE_PROTOCOL', 'PROTOCOLS', 'orthogonality_loss', 'welch_bound', 'MultiverseConfig', 'MultiverseHeads',
+           'aggregate_logits', 'MultiverseOutput', 'MultiverseForSequenceClassification', 'EliminationEvent',
+           'elimination_steps', 'MultiverseCallback', 'sts_transfer_pairs', 'MultiverseData', 'prepare_multiverse',
+           'head_agreement', 'run_multiverse_arm', 'untuned_transfer', 'multiverse_unit', 'glue_protocol']
 
 # %% ../nbs/07_multiverse.ipynb #110b4330
 ORTHO_KINDS = ("cos2", "dot2")
@@ -803,15 +803,46 @@ def untuned_transfer(
     rho, auc = _transfer((e1 * e2).sum(-1).numpy(), sts["gold"][idx])
     return {"sts_spearman": rho, "sts_auc": auc}
 
+_PREPARED = {}  # the last prepared (task, seed, sizes): consecutive units of one protocol share it
+
 def multiverse_unit(
     *, task: str, arm: str, seed: int,  # one cell of the grid
     n_train: int = 1000, n_elim: int = 300, n_eval: int | None = None, n_transfer: int | None = None,  # see prepare_multiverse
     train_layers: int | None = None,  # None = full fine-tuning
-    epochs: int = 3, num_heads: int = 384, ortho_weight: float = 1.0, lr: float = 1e-4, log_every: int = 10,
-    progress: bool = False,
+    epochs: int = 3, num_heads: int = 384, ortho_weight: float = 1.0, lr: float = 1e-4,
+    head_lr: float | None = None,  # of the heads; None = lr
+    log_every: int = 10, progress: bool = False,
 ) -> dict:  # the result of `run_multiverse_arm`, or of `untuned_transfer` for arm "untuned"
-    "One recorded unit of the reproduction: prepare the data, then train and score one arm."
+    "One recorded unit of the reproduction: prepare the data (reused by consecutive units), then train and score one arm."
     if arm == "untuned": return untuned_transfer(n_transfer)
-    data = prepare_multiverse(task, seed, n_train=n_train, n_elim=n_elim, n_eval=n_eval, n_transfer=n_transfer, train_layers=train_layers)
-    return run_multiverse_arm(data, arm, num_heads=num_heads, ortho_weight=ortho_weight, epochs=epochs, lr=lr,
-                              log_every=log_every, progress=progress)
+    key = (task, seed, n_train, n_elim, n_eval, n_transfer, train_layers)
+    if key not in _PREPARED:
+        _PREPARED.clear()
+        _PREPARED[key] = prepare_multiverse(task, seed, n_train=n_train, n_elim=n_elim, n_eval=n_eval, n_transfer=n_transfer,
+                                            train_layers=train_layers)
+    return run_multiverse_arm(_PREPARED[key], arm, num_heads=num_heads, ortho_weight=ortho_weight, epochs=epochs, lr=lr,
+                              head_lr=head_lr, log_every=log_every, progress=progress)
+
+GLUE_PROTOCOL = dict(n_train=512, n_elim=128, n_eval=400, n_transfer=400, train_layers=1, epochs=3, lr=1e-4, head_lr=1e-3)
+
+def glue_protocol(
+    full: bool = True,  # the recorded grid; False: a smoke-sized one (1 seed, 64 examples, 4 steps)
+) -> "Protocol":
+    "MiniLM on SST-2 and MRPC: arms single, MML, λ = 0 and ensemble, seeds 0–2, plus the untuned MRPC → STS-B reference."
+    from lmbook.runs import Protocol, Unit
+    cfg = GLUE_PROTOCOL if full else dict(GLUE_PROTOCOL, n_train=64, n_elim=32, n_eval=32, n_transfer=32, epochs=1)
+    seeds, tasks = (range(3), ("sst2", "mrpc")) if full else (range(1), ("mrpc",))
+    arms = ("single", "mml", "lambda0", "ensemble") if full else ("single", "mml")
+    units = [Unit("untuned-mrpc", multiverse_unit, dict(task="mrpc", arm="untuned", seed=0, n_transfer=cfg["n_transfer"]), seed=0)]
+    units += [Unit(f"{t}-{a}-s{s}", multiverse_unit, dict(task=t, arm=a, seed=s, **cfg), seed=s)
+              for s in seeds for t in tasks for a in arms]     # seed-major: complete seeds land first
+    return Protocol(chapter="multiverse", name="glue", units=units,
+                    code=[multiverse_unit, run_multiverse_arm, prepare_multiverse, _fit, _predict, _evaluate, _transfer,
+                          untuned_transfer, MultiverseForSequenceClassification, MultiverseHeads, orthogonality_loss,
+                          aggregate_logits, MultiverseForSequenceClassification.forward, MultiverseForSequenceClassification.eliminate_heads,
+                          _head_state, _batch_order, _top_layers, _cache_prefix, _collate],
+                    description=f"MiniLM-L6, top {cfg['train_layers']} layer fine-tuned, {cfg['n_train']} training examples, "
+                                f"{cfg['epochs']} epochs; {len(tasks)} tasks x {len(arms)} arms x {len(seeds)} seeds")
+
+PROTOCOLS = {"glue": glue_protocol}
+
