@@ -828,21 +828,24 @@ GLUE_PROTOCOL = dict(n_train=512, n_elim=128, n_eval=400, n_transfer=400, train_
 def glue_protocol(
     full: bool = True,  # the recorded grid; False: a smoke-sized one (1 seed, 64 examples, 4 steps)
 ) -> "Protocol":
-    "MiniLM on SST-2 and MRPC: arms single, MML, λ = 0 and ensemble, seeds 0–2, plus the untuned MRPC → STS-B reference."
+    "MiniLM on SST-2 (8 seeds, 6 arms) and MRPC (3 seeds, 4 arms), plus the untuned MRPC → STS-B reference."
     from lmbook.runs import Protocol, Unit
     cfg = GLUE_PROTOCOL if full else dict(GLUE_PROTOCOL, n_train=64, n_elim=32, n_eval=32, n_transfer=32, epochs=1)
     seeds, tasks = (range(3), ("sst2", "mrpc")) if full else (range(1), ("mrpc",))
     arms = ("single", "mml", "lambda0", "ensemble") if full else ("single", "mml")
     units = [Unit("untuned-mrpc", multiverse_unit, dict(task="mrpc", arm="untuned", seed=0, n_transfer=cfg["n_transfer"]), seed=0)]
-    units += [Unit(f"{t}-{a}-s{s}", multiverse_unit, dict(task=t, arm=a, seed=s, **cfg), seed=s)
-              for s in seeds for t in tasks for a in arms]     # seed-major: complete seeds land first
+    unit = lambda t, a, s: Unit(f"{t}-{a}-s{s}", multiverse_unit, dict(task=t, arm=a, seed=s, **cfg), seed=s)
+    units += [unit(t, a, s) for s in seeds for t in tasks for a in arms]     # seed-major: complete seeds land first
+    if full:  # SST-2 (fast, and its single head learns): 5 more seeds, then the two ablations on all 8
+        units += [unit("sst2", a, s) for s in range(3, 8) for a in arms]
+        units += [unit("sst2", a, s) for s in range(8) for a in ("mml-raw", "mml-noelim")]
     return Protocol(chapter="multiverse", name="glue", units=units,
                     code=[multiverse_unit, run_multiverse_arm, prepare_multiverse, _fit, _predict, _evaluate, _transfer,
                           untuned_transfer, MultiverseForSequenceClassification, MultiverseHeads, orthogonality_loss,
                           aggregate_logits, MultiverseForSequenceClassification.forward, MultiverseForSequenceClassification.eliminate_heads,
                           _head_state, _batch_order, _top_layers, _cache_prefix, _collate],
                     description=f"MiniLM-L6, top {cfg['train_layers']} layer fine-tuned, {cfg['n_train']} training examples, "
-                                f"{cfg['epochs']} epochs; {len(tasks)} tasks x {len(arms)} arms x {len(seeds)} seeds")
+                                f"{cfg['epochs']} epochs; " + ("SST-2: 6 arms x 8 seeds; MRPC: 4 arms x 3 seeds" if full else "smoke"))
 
 PROTOCOLS = {"glue": glue_protocol}
 
