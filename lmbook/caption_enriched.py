@@ -28,8 +28,8 @@ __all__ = ['HM_SPLITS', 'SCENES', 'SEEN_PER_VALENCE', 'GENERIC_CAPTION', 'LITERA
            'synthetic_irony_memes', 'corrupt_captions', 'encode_caption_pairs', 'CaptionEnrichedCollator', 'auroc',
            'compute_metrics', 'bootstrap_auroc', 'paired_bootstrap', 'bayes_auroc_ceiling', 'CaptionMLMConfig',
            'build_mlm_corpus', 'masked_lm_from_encoder', 'sparse_mlm_loss', 'continue_pretraining', 'mlm_eval_loss',
-           'PooledClassifier', 'FineTuneConfig', 'predict_scores', 'fine_tune', 'caption_unit', 'arms_protocol',
-           'noise_protocol']
+           'PooledClassifier', 'FineTuneConfig', 'predict_scores', 'fine_tune', 'frozen_pair_features', 'fit_mlp_probe',
+           'caption_unit', 'arms_protocol', 'noise_protocol', 'mlm_probe_unit', 'mlm_probe_protocol']
 
 # %% ../nbs/08_caption_enriched.ipynb #1f9cd197
 @runtime_checkable
@@ -965,6 +965,53 @@ def fine_tune(
     bar.close(); model.eval()
     return model, pd.DataFrame(log)
 
+# %% ../nbs/08_caption_enriched.ipynb #066964b9
+@torch.no_grad()
+def frozen_pair_features(
+    encoder,  # a Hugging Face encoder, used frozen (eval mode while encoding, then restored)
+    tokenizer,  # its tokenizer; must return token type ids (text 0, caption 1)
+    ds,  # rows with `text` and `caption`
+    *,
+    batch_size: int = 128,
+    max_length: int = 64,
+) -> np.ndarray:  # [len(ds), 2 * hidden]: mean over the text tokens, then over the caption tokens
+    "Encode each text–caption pair once and mean-pool its text and its caption tokens separately (the P-pair features)."
+    rows = sorted(range(len(ds)), key=lambda i: len(ds[i]["text"]) + len(ds[i]["caption"]))   # similar lengths per batch
+    out = np.zeros((len(ds), 2 * encoder.config.hidden_size))
+    coll, was_training = CaptionEnrichedCollator(tokenizer, max_length=max_length), encoder.training
+    special = torch.tensor(tokenizer.all_special_ids)
+    encoder.eval()
+    try:
+        for i in range(0, len(rows), batch_size):
+            idx = rows[i:i + batch_size]
+            b = coll([{"text": ds[j]["text"], "caption": ds[j]["caption"]} for j in idx])
+            if "token_type_ids" not in b:
+                raise ValueError(f"{type(tokenizer).__name__} returns no token_type_ids; frozen_pair_features needs text 0 / caption 1")
+            b = {k: v.to(next(encoder.parameters()).device) for k, v in b.items()}
+            h = encoder(**b).last_hidden_state.double()
+            seg = lambda t: ((b["token_type_ids"] == t) & ~torch.isin(b["input_ids"], special.to(h.device))).unsqueeze(-1).double()
+            out[idx] = torch.cat([(h * seg(t)).sum(1) / seg(t).sum(1) for t in (0, 1)], -1).cpu().numpy()
+    finally: encoder.train(was_training)
+    return out
+
+def fit_mlp_probe(
+    X, y,  # features [n, d] and 0/1 labels [n]
+    *,
+    seed: int = 0,  # initialisation
+    hidden: int = 64, steps: int = 200, lr: float = 3e-3, wd: float = 1e-4,  # a small probe, full-batch Adam
+):  # a function from features [m, d] to P(y = 1), [m]
+    "Fit a seeded 1-hidden-layer MLP on standardised features; return its scoring function."
+    X, y = torch.tensor(np.asarray(X), dtype=torch.float32), torch.tensor(np.asarray(y))
+    if len(X) != len(y): raise ValueError(f"fit_mlp_probe: {len(X)} feature rows but {len(y)} labels")
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = nn.Sequential(nn.Linear(X.shape[1], hidden), nn.ReLU(), nn.Linear(hidden, 2))
+        opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
+        for _ in range(steps):
+            loss = F.cross_entropy(net((X - mu) / sd), y); opt.zero_grad(); loss.backward(); opt.step()
+    return lambda Z: net((torch.tensor(np.asarray(Z), dtype=torch.float32) - mu) / sd).softmax(-1)[:, 1].detach().double().numpy()
+
 # %% ../nbs/08_caption_enriched.ipynb #4aff1561
 ARMS = {  # unit slug -> (label, how the arm differs from X-pair: mean pooling + MLP head on the pair, lr 5e-5, head lr 1e-3)
     "x-text": ("X-text", dict(inputs="text")),
@@ -1047,11 +1094,16 @@ def caption_unit(
     out["scores"] = {s: [round(float(x), 6) for x in v] for s, v in sc.items()}
     return out
 
+def _arms_code():  # the functions and classes whose source decides the fine-tuned arms' results (record staleness)
+    return [caption_unit, _stock_classifier, fine_tune, FineTuneConfig, PooledClassifier, predict_scores, continue_pretraining,
+            CaptionMLMConfig, masked_lm_from_encoder, sparse_mlm_loss, build_mlm_corpus, synthetic_irony_memes, corrupt_captions,
+            encode_caption_pairs, CaptionEnrichedCollator, auroc, bootstrap_auroc]
+
 def _protocol(name: str, units_of, full: bool):
     from lmbook.runs import Protocol, Unit
     sizes = {} if full else dict(n_train_blocks=20, n_test_blocks=10, epochs=1, mlm_epochs=1)
     units = [Unit(n, caption_unit, dict(cfg, **sizes), seed=cfg["seed"]) for n, cfg in units_of(range(3) if full else range(2))]
-    return Protocol("caption_enriched", name if full else f"{name}-smoke", units, code="lmbook.caption_enriched",
+    return Protocol("caption_enriched", name if full else f"{name}-smoke", units, code=_arms_code(),
                     description=f"{len(units)} units, MiniLM, 300 train / 2 x 200 test blocks, 4 epochs" if full else "smoke sizes")
 
 def arms_protocol(full: bool = True):  # a `lmbook.runs.Protocol`; full=False: tiny sizes, 2 seeds, for a quick check
@@ -1064,6 +1116,46 @@ def noise_protocol(full: bool = True):  # a `lmbook.runs.Protocol`
                                              for m in ("swap", "generic") for r in (0.25, 0.5, 0.75) for s in list(seeds)[:2]], full)
 
 PROTOCOLS = {"arms": arms_protocol, "noise": noise_protocol}
+
+# %% ../nbs/08_caption_enriched.ipynb #a67c000e
+def mlm_probe_unit(
+    *,
+    seed: int,  # probe initialisation, MLM head, masks and data order
+    mlm_epochs: int = 1,  # continued-MLM epochs on the transductive train ∪ test pairs
+    use_captions: bool = True,  # False: MLM on the texts only
+    n_train_blocks: int = 300,
+    n_test_blocks: int = 60,  # unseen scenes
+    data_seed: int = 0,
+    max_length: int = 64,
+    progress: bool = False,
+) -> dict:  # P-pair AUROC before and after MLM (same probe seed), and the MLM loss curve
+    "Score the frozen pair probe on MiniLM before and after continued MLM (one unit of the `mlm_probe` protocol)."
+    from lmbook.models import load_encoder
+    enc, tok = load_encoder()
+    train = synthetic_irony_memes(n_train_blocks, split="train", seed=data_seed)
+    test = synthetic_irony_memes(n_test_blocks, split="test", scenes="unseen", seed=data_seed)
+    y_tr, y_te = np.array(train["label"]), np.array(test["label"])
+    def probe(encoder):
+        f = lambda d: frozen_pair_features(encoder, tok, d, max_length=max_length)
+        return auroc(y_te, fit_mlp_probe(f(train), y_tr, seed=seed)(f(test)))
+    base = probe(enc)
+    cfg = CaptionMLMConfig(epochs=mlm_epochs, seed=seed, max_length=max_length, use_captions=use_captions)
+    mlm, log = continue_pretraining(masked_lm_from_encoder(enc, seed=seed), tok, build_mlm_corpus(train, test, config=cfg), cfg,
+                                    progress=progress)
+    return {"auroc_base": base, "auroc_mlm": probe(mlm.base_model), "mlm_steps": int(log.step.max()),
+            "mlm_curve": _subsample({"step": log.step[log.loss.notna()].tolist(), "loss": log.loss.dropna().tolist()})}
+
+def mlm_probe_protocol(full: bool = True):  # a `lmbook.runs.Protocol`; full=False: tiny sizes, 2 seeds
+    "Frozen P-pair probe before/after one epoch of continued MLM on the pairs, 3 seeds."
+    from lmbook.runs import Protocol, Unit
+    sizes = {} if full else dict(n_train_blocks=20, n_test_blocks=10)
+    units = [Unit(f"mlm-probe-s{s}", mlm_probe_unit, dict(seed=s, **sizes), seed=s) for s in (range(3) if full else range(2))]
+    return Protocol("caption_enriched", "mlm_probe" if full else "mlm_probe-smoke", units,
+                    code=[mlm_probe_unit, frozen_pair_features, fit_mlp_probe, continue_pretraining, CaptionMLMConfig, masked_lm_from_encoder,
+                          sparse_mlm_loss, build_mlm_corpus, synthetic_irony_memes, encode_caption_pairs, CaptionEnrichedCollator, auroc],
+                    description="MiniLM, 300 train / 60 unseen-scene test blocks, 1 MLM epoch, 3 seeds" if full else "smoke sizes")
+
+PROTOCOLS["mlm_probe"] = mlm_probe_protocol
 
 # %% ../nbs/08_caption_enriched.ipynb #356cebb9
 PAPER_TABLE = {model: {f"{split} {metric} ({setting})": "not verified"
