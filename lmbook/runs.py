@@ -165,7 +165,7 @@ def provenance(
     dirty = _git("status", "--porcelain", "--", "lmbook", ":!lmbook/_modidx.py")
     torch = sys.modules.get("torch")
     return {"commit": _git("rev-parse", "HEAD"), "dirty": bool(dirty),
-            "dirty_files": [l[3:] for l in dirty.splitlines()] if dirty else [],
+            "dirty_files": [l.split(maxsplit=1)[1] for l in dirty.splitlines()] if dirty else [],  # "XY path" (the first line lost its leading blank to strip)
             "machine": {"platform": platform.platform(), "cores": os.cpu_count(),
                         "threads": torch.get_num_threads() if torch else int(os.environ.get("OMP_NUM_THREADS", 0) or 0) or None,
                         "device": str(device or "cpu")},
