@@ -54,7 +54,7 @@ def headline(
 
 # %% ../nbs/00d_book.ipynb #159bf08a
 VERDICT_KEY = "lmbook_verdict"
-VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not run yet")
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "inconclusive", "not run yet")  # inconclusive: it ran, but the positive control did not learn
 
 def chapter_verdict(
     claim: str,  # the paper's headline claim, in one line
@@ -264,7 +264,8 @@ def collect_verdicts(
             if VERDICT_KEY in (o.get("metadata") or {})]
 
 # %% ../nbs/00d_book.ipynb #09baad1c
-_BADGE = {"reproduced": "#1a7f37", "partly reproduced": "#9a6700", "not reproduced": "#cf222e", "not run yet": "#6e7781"}
+_BADGE = {"reproduced": "#1a7f37", "partly reproduced": "#9a6700", "not reproduced": "#cf222e", "inconclusive": "#8250df",
+          "not run yet": "#6e7781"}
 
 def _front_page_html(pages, papers: list[tuple[str, str]]) -> str:
     "The verdict table (one row per paper chapter) and the folded per-chapter headline tables."

@@ -71,11 +71,17 @@ def book(tmp_path_factory):
     return out
 
 
-@pytest.mark.xdist_group("book")
-@pytest.mark.parametrize("page", PAGES)
-def test_page_renders_in_chromium(book, page, tmp_path):
-    from PIL import Image
+def test_book_in_chromium(book, tmp_path):
+    """One test, so that one pytest-xdist worker builds the book while the other runs notebooks (pytest-xdist 3.8 under
+    pytest 9 ignores `xdist_group`, and two workers each built it)."""
     chrome = _chromium()
+    for page in PAGES: _check_page(chrome, book, page, tmp_path)
+    _check_search(chrome, book)
+    _check_contents(chrome, book)
+
+
+def _check_page(chrome, book, page, tmp_path):
+    from PIL import Image
     dom = _dom(chrome, (book / f"{page}.html").as_uri())
     assert 'class="bd-main"' in dom or "bd-article" in dom, f"{page}: Chromium returned no book page"
     parser = _Text(); parser.feed(dom)
@@ -122,10 +128,8 @@ def test_page_renders_in_chromium(book, page, tmp_path):
     if keep: os.makedirs(keep, exist_ok=True); shutil.copy(shot, os.path.join(keep, shot.name))
 
 
-@pytest.mark.xdist_group("book")
-def test_search_finds_a_page(book):
+def _check_search(chrome, book):
     "Full-text search works offline: a word only the data chapter holds lists that chapter."
-    chrome = _chromium()
     word, page = SEARCH
     dom = _dom(chrome, (book / "search.html").as_uri() + f"?q={word}")
     hits = re.findall(r'<ul[^>]*class="search"[^>]*>(.*?)</ul>', dom, flags=re.S)
@@ -134,11 +138,9 @@ def test_search_finds_a_page(book):
     assert 'href="00_models.html' not in hits[0], f"searching {word!r} lists a page without the word"
 
 
-@pytest.mark.xdist_group("book")
-def test_contents_and_verdict_table(book):
+def _check_contents(chrome, book):
     "Every built page is in the sidebar; the front page has one verdict row per paper chapter and no NaN in it."
     from lmbook.book import book_notebooks
-    chrome = _chromium()
     dom = _dom(chrome, (book / "index.html").as_uri())
     nav = re.search(r'<nav class="bd-links[^"]*"[^>]*>(.*?)</nav>', dom, flags=re.S)
     assert nav, "the front page has no sidebar"
