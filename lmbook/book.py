@@ -283,11 +283,11 @@ def _front_page_html(pages, papers: list[tuple[str, str]]) -> str:
             rows.append(f'<tr><td>{link}</td><td colspan="6"><i>{why}</i></td></tr>')
         for v in vs:
             badge = f'<span class="lmbook-badge" style="background:{_BADGE[v["verdict"]]}">{html.escape(v["verdict"])}</span>'
-            rows.append("<tr>" + f"<td>{link}</td>" + "".join(f"<td>{html.escape(v[k])}</td>" for k in ("claim", "paper", "ours"))
-                        + f"<td>{badge}</td><td>{html.escape(v['scale'])}</td><td>{html.escape(v['provenance'])}</td></tr>")
+            rows.append(f"<tr><td>{link}</td><td>{badge}</td>"
+                        + "".join(f"<td>{html.escape(v[k])}</td>" for k in ("claim", "paper", "ours", "scale", "provenance")) + "</tr>")
         tables = collect_headlines(nb) if nb is not None else []
         if tables: details.append(f"<details><summary>{html.escape(title)}</summary>{''.join(tables)}</details>")
-    head = "".join(f"<th>{h}</th>" for h in ("chapter", "claim", "paper", "lmbook", "verdict", "scale", "lmbook numbers from"))
+    head = "".join(f"<th>{h}</th>" for h in ("chapter", "verdict", "claim", "paper", "lmbook", "scale", "lmbook numbers from"))
     return ('<div class="lmbook-front">'
             f'<table class="lmbook-verdicts"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             '<p>Each chapter decides its verdict from its own numbers; "recorded" rows come from a full-size run kept in '
@@ -328,7 +328,7 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "myst.xref_missi
 _SITE_CSS = """
 .lmbook-error { border: 2px solid #b00020; background: #fff0f0; padding: .8em; margin: 1em 0; }
 .lmbook-badge { color: white; border-radius: 4px; padding: 1px 6px; white-space: nowrap; font-size: 90%; }
-table.lmbook-verdicts { font-size: 88%; } table.lmbook-verdicts td, table.lmbook-verdicts th { padding: 3px 6px; vertical-align: top; }
+table.lmbook-verdicts { font-size: 80%; } .bd-page-width { max-width: 100rem; } table.lmbook-verdicts td, table.lmbook-verdicts th { padding: 3px 6px; vertical-align: top; }
 .lmbook-src { float: right; font-size: smaller; }
 .lmbook-front details { margin: .4em 0; } .lmbook-front summary { cursor: pointer; font-weight: 600; }
 """
@@ -358,8 +358,9 @@ def _write_site_sources(pages, papers, src: Path, lib: Path):
         nbformat.write(nb, src / f"{p['name']}.ipynb")
     index = src / "index.ipynb"
     nb = nbformat.read(index, as_version=4) if index.exists() else nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# lmbook")])
-    if papers:
-        nb.cells += [nbformat.v4.new_markdown_cell("## Which papers reproduce?"), _html_cell(_front_page_html(pages, papers))]
+    if papers:  # on the first screen: right after the title and the introduction
+        at = min(2, len(nb.cells))
+        nb.cells[at:at] = [nbformat.v4.new_markdown_cell("## Which papers reproduce?"), _html_cell(_front_page_html(pages, papers))]
     sections = {}
     for p in pages:
         if p["name"] != "index": sections.setdefault(p["section"], []).append(p["name"])

@@ -485,7 +485,11 @@ def reproduce_cli(args) -> int:
     names = [name] if name else sorted(getattr(mod, "PROTOCOLS", {}))
     if not names: raise SystemExit(f"lmbook.{chapter} defines no protocols (PROTOCOLS)")
     for n in names:
-        proto = get_protocol(chapter, n)
+        try: proto = get_protocol(chapter, n)
+        except (KeyError, ValueError, FileNotFoundError) as e:  # e.g. a protocol built from another protocol's records
+            msg = e.args[0] if e.args else repr(e)
+            if not args.list: raise SystemExit(f"{chapter}/{n}: cannot build the protocol: {msg}") from None
+            print(f"{chapter}/{n}: cannot build the protocol yet: {msg}"); continue
         runs = load_runs(chapter, n, protocol=proto)
         if args.list:
             stale = set(runs.stale); have = {r["unit"] for r in runs.records}
