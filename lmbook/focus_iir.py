@@ -15,17 +15,19 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from huggingface_hub.dataclasses import strict
 from torch import Tensor, nn
-from transformers import PreTrainedConfig, PreTrainedModel
+from transformers import GenerationMixin, PreTrainedConfig, PreTrainedModel
 from transformers import initialization as init
-from transformers.modeling_outputs import BaseModelOutput, CausalLMOutput, SequenceClassifierOutput
+from transformers.modeling_outputs import BaseModelOutput, SequenceClassifierOutput
+from transformers.utils import ModelOutput
 
 # %% auto #0
-__all__ = ['COEF_PARAMS', 'VARIANTS', 'FILTER_IMPLS', 'FIRST_BINS', 'RECALL_KINDS', 'PROTOCOLS', 'is_stable', 'IIR2Filter',
-           'diag_ssm_kernel', 'diag_ssm_to_iir2', 'focus_taps', 'FocusConfig', 'FocusHypernet', 'chunk_attention',
-           'FocusHead', 'FocusLayer', 'FocusBlock', 'FocusPreTrainedModel', 'FocusModel', 'FocusForCausalLM',
-           'FocusForSequenceClassification', 'FocusCache', 'RecallData', 'associative_recall', 'train_recall',
-           'recall_accuracy', 'probe_sequences', 'bin_responses', 'focus_ratio', 'recall_model', 'recall_unit',
-           'recall_protocol']
+__all__ = ['COEF_PARAMS', 'VARIANTS', 'FILTER_IMPLS', 'FIRST_BINS', 'RECALL_KINDS', 'PROTOCOLS', 'SCALING_LENGTHS', 'is_stable',
+           'IIR2Filter', 'diag_ssm_kernel', 'diag_ssm_to_iir2', 'focus_taps', 'FocusConfig', 'FocusHypernet',
+           'chunk_attention', 'FocusHead', 'FocusLayer', 'FocusBlock', 'FocusPreTrainedModel', 'FocusModel',
+           'FocusCausalLMOutput', 'FocusForCausalLM', 'FocusForSequenceClassification', 'FocusCache', 'RecallData',
+           'associative_recall', 'train_recall', 'recall_accuracy', 'probe_sequences', 'bin_responses', 'focus_ratio',
+           'recall_model', 'recall_unit', 'recall_protocol', 'AttentionLayer', 'peak_mib', 'cpu_seconds',
+           'scaling_unit', 'scaling_protocol']
 
 # %% ../nbs/05_focus_iir.ipynb #237a9012
 def is_stable(
@@ -232,6 +234,21 @@ def _causal_conv(x, k):
     L = x.shape[-1]
     return torch.fft.irfft(torch.fft.rfft(x, 2 * L) * torch.fft.rfft(k, 2 * L), 2 * L)[..., :L]
 
+def _bin_causal_conv(x, k, R):
+    "Causal conv of x [..., L] with k [..., >= L] whose outputs in bin j read x[..., :(j+1)R] only, bit for bit."
+    L = x.shape[-1]
+    P = 1 << (-(-L // R) - 1).bit_length()                                 # bins, padded to a power of two
+    xp, kp = F.pad(x, (0, P * R - L)), F.pad(k[..., :P * R], (0, max(0, P * R - k.shape[-1])))
+    fk = lambda n: torch.fft.rfft(kp[..., :n], 2 * n).unsqueeze(-2)          # kernel spectrum, broadcast over blocks
+    u = torch.fft.irfft(torch.fft.rfft(xp.unflatten(-1, (P, R)), 2 * R) * fk(R), 2 * R)[..., :R].flatten(-2)   # inside bins
+    S = R
+    while S < P * R:                                                         # each left block feeds its right sibling
+        left = xp.unflatten(-1, (-1, 2, S))[..., 0, :]
+        c = torch.fft.irfft(torch.fft.rfft(left, 4 * S) * fk(2 * S), 4 * S)[..., S:2 * S]
+        u = u.unflatten(-1, (-1, 2, S))
+        u, S = torch.stack([u[..., 0, :], u[..., 1, :] + c], -2).flatten(-3), 2 * S
+    return u[..., :L]
+
 # %% ../nbs/05_focus_iir.ipynb #d1f98540
 class FocusHypernet(nn.Module):
     "Global conv, max-pool per bin and sigmoid MLP: $\\Theta$ per bin and channel, shifted by one bin (Eqs. 1-3)."
@@ -240,6 +257,7 @@ class FocusHypernet(nn.Module):
         c = config
         self.bin_len, self.oversample, self.num_filters = c.bin_len, c.oversample, c.num_filters
         self.squash, self.smooth = c.conv_squash, c.conv_smooth
+        self.conv_channels = 16  # channels per FFT batch in forward (peak memory; the result does not depend on it)
         self.kernel = nn.Parameter(torch.zeros(c.hidden_size, c.max_position_embeddings))   # one long kernel per channel
         self.mlp = nn.Sequential(nn.Linear(c.oversample, c.hyper_hidden), nn.Sigmoid(),
                                  nn.Linear(c.hyper_hidden, 2 * c.num_filters), nn.Sigmoid())
@@ -258,18 +276,21 @@ class FocusHypernet(nn.Module):
         return F.avg_pool1d(k[:, None], self.smooth, 1, self.smooth // 2, count_include_pad=False)[:, 0, :n]
 
     def forward(self,
-                x: Tensor,  # input of the layer (or the embeddings, if shared), [B, L, D]
+                x: Tensor,  # input of the layer (or the embeddings, if shared), [B, L, D]; L a multiple of bin_len
                 *,
-                strict_causal: bool = True,  # compute the conv for bin r-1 from the prefix x[:, :rR] only
+                strict_causal: bool = True,  # bin r-1's conv reads x[:, :rR] only, bit for bit (divide and conquer)
                ) -> Tensor:  # $\Theta$, [B, L/R, D, F, 2]; bin 0 from `first_theta`
         "Compute every bin's filter parameters from the previous bin."
         B, L, D = x.shape; R, O = self.bin_len, self.oversample; nb = L // R
+        if L % R: raise ValueError(f"FocusHypernet needs a length divisible by bin_len={R}; got {L} (FocusLayer and FocusModel pad for you)")
         theta0 = self.first_theta(x)[:, None]
         if nb == 1: return theta0
-        xt, k = x.transpose(1, 2), self.conv_kernel(L)
-        if strict_causal: u = torch.cat([_causal_conv(xt[..., :r * R], k[:, :r * R])[..., -R:] for r in range(1, nb)], -1)
-        else: u = _causal_conv(xt, k)[..., :(nb - 1) * R]                       # the last bin's taps are never used
-        e = F.max_pool1d(u, R // O).view(B, D, nb - 1, O).transpose(1, 2)      # [B, nb-1, D, O]
+        n = (nb - 1) * R                                                        # the last bin's taps are never used
+        xt, k, G = x[:, :n].transpose(1, 2), self.conv_kernel(n), self.conv_channels
+        conv = (lambda a, b: _bin_causal_conv(a, b, R)) if strict_causal else _causal_conv
+        # channels are independent until the MLP: convolve and pool a group at a time, so the FFT buffers stay small
+        e = torch.cat([F.max_pool1d(conv(xt[:, i:i + G], k[i:i + G]), R // O) for i in range(0, D, G)], 1)
+        e = e.view(B, D, nb - 1, O).transpose(1, 2)                              # [B, nb-1, D, O]
         theta = self.mlp(e).view(B, nb - 1, D, self.num_filters, 2)
         return torch.cat([theta0, theta], 1)
 
@@ -331,7 +352,15 @@ class FocusHead(nn.Module):
                 theta: Tensor | None = None,  # shared $\Theta$, [B, L/R, D, F, 2], if the model owns the hypernetwork
                ) -> tuple[Tensor, Tensor]:  # (attention output [B, L, head_dim], $x_f$ [B, L, D])
         "Filter, then attend inside chunks."
-        if self.hypernet is not None: theta = self.hypernet(x, strict_causal=self.config.strict_causal)
+        c = self.config
+        if x.shape[1] % math.lcm(c.bin_len, c.chunk_len):
+            raise ValueError(f"FocusHead needs a length divisible by bin_len={c.bin_len} and chunk_len={c.chunk_len}; got {x.shape[1]} "
+                             "(FocusLayer and FocusModel pad for you)")
+        if c.variant == "focus" and self.hypernet is None and theta is None:
+            raise ValueError("this layer was built with share_hypernet=True, so it owns no hypernetwork: pass "
+                             "theta=FocusHypernet(config)(x) (x padded to a multiple of bin_len), use FocusModel, "
+                             "or build the layer with share_hypernet=False")
+        if self.hypernet is not None: theta = self.hypernet(x, strict_causal=c.strict_causal)
         xf = self.filter(x, theta)
         y = chunk_attention(self.q_proj(x), self.k_proj(xf), self.v_proj(xf), self.config.chunk_len, rotary=self.config.rotary)
         return y, xf
@@ -340,11 +369,13 @@ class FocusHead(nn.Module):
 def _check_seq(x, config, name="x"):
     if x.ndim != 3 or x.shape[-1] != config.hidden_size:
         raise ValueError(f"{name} must have shape (batch, seq, {config.hidden_size}); got {tuple(x.shape)}")
-    L = x.shape[1]
-    if L % config.bin_len or L % config.chunk_len:
-        raise ValueError(f"sequence length {L} must be divisible by bin_len={config.bin_len} and chunk_len={config.chunk_len}")
-    if L > config.max_position_embeddings:
-        raise ValueError(f"sequence length {L} exceeds max_position_embeddings={config.max_position_embeddings}")
+    if x.shape[1] == 0: raise ValueError(f"{name} is an empty sequence (length 0)")
+    if x.shape[1] > config.max_position_embeddings:
+        raise ValueError(f"sequence length {x.shape[1]} exceeds max_position_embeddings={config.max_position_embeddings}")
+
+def _pad_seq(x, config):
+    "Zero-pad [B, L, D] on the right to a multiple of bin_len and chunk_len (causal: no real position reads the padding)."
+    return F.pad(x, (0, 0, 0, -x.shape[1] % math.lcm(config.bin_len, config.chunk_len)))
 
 # %% ../nbs/05_focus_iir.ipynb #e4d958e1
 class FocusLayer(nn.Module):
@@ -362,13 +393,14 @@ class FocusLayer(nn.Module):
         return phi * F.silu(self.w_h(xf) + self.u_h(gamma * y)) + (1 - phi) * x
 
     def forward(self,
-                x: Tensor,  # [B, L, D]; L a multiple of bin_len and chunk_len
-                theta: Tensor | None = None,  # shared $\Theta$ from the model, if any
+                x: Tensor,  # [B, L, D]; any L up to max_position_embeddings (zero-padded inside, trimmed after)
+                theta: Tensor | None = None,  # shared $\Theta$ [B, bins, D, F, 2] of the padded input, if the model owns the hypernetwork
                ) -> Tensor:  # o, [B, L, D]
         "Apply one Focus layer."
         _check_seq(x, self.config)
-        y, xf = self.head(self.norm(x), theta)
-        return self.gate(x, y, xf)
+        L, xp = x.shape[1], _pad_seq(x, self.config)
+        y, xf = self.head(self.norm(xp), theta)
+        return self.gate(xp, y, xf)[:, :L]
 
 class FocusBlock(nn.Module):
     "A Focus layer followed by a pre-norm feed-forward network with a residual (Fig. 1c)."
@@ -416,7 +448,7 @@ class FocusModel(FocusPreTrainedModel):
     def set_input_embeddings(self, value): self.embed_tokens = value
 
     def forward(self,
-                input_ids: Tensor | None = None,  # [B, L]
+                input_ids: Tensor | None = None,  # [B, L], any L up to max_position_embeddings
                 attention_mask: Tensor | None = None,  # [B, L]; only right padding, which a causal model can ignore
                 inputs_embeds: Tensor | None = None,  # [B, L, D], instead of input_ids
                 **kwargs,
@@ -424,23 +456,35 @@ class FocusModel(FocusPreTrainedModel):
         "Embed and run every block."
         x = self.embed_tokens(input_ids) if inputs_embeds is None else inputs_embeds
         _check_seq(x, self.config, "inputs_embeds")
+        L, x = x.shape[1], _pad_seq(x, self.config)                             # pad once; every layer sees the padded length
         theta = self.hypernet(x, strict_causal=self.config.strict_causal) if self.hypernet is not None else None
         for layer in self.layers: x = layer(x, theta)
-        return BaseModelOutput(last_hidden_state=self.norm(x))
+        return BaseModelOutput(last_hidden_state=self.norm(x[:, :L]))
 
 # %% ../nbs/05_focus_iir.ipynb #53b20d4a
-def _check_ids(input_ids, attention_mask):
+def _check_ids(input_ids, attention_mask, streaming=False):
     if input_ids is None or input_ids.ndim != 2:
         raise ValueError(f"input_ids must have shape (batch, seq); got {None if input_ids is None else tuple(input_ids.shape)}")
-    if attention_mask is not None:
-        if attention_mask.shape != input_ids.shape:
-            raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, input_ids {tuple(input_ids.shape)}")
-        if (attention_mask[:, 1:] > attention_mask[:, :-1]).any():
-            raise ValueError("attention_mask has padding before real tokens; Focus is causal, so pad on the right")
+    if attention_mask is None: return
+    if streaming:                                                               # generate() passes the whole mask so far
+        if not bool(attention_mask.bool().all()):
+            raise ValueError("attention_mask has padding; streaming (a cache, or generate()) needs unpadded prompts of equal length")
+        return
+    if attention_mask.shape != input_ids.shape:
+        raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)}, input_ids {tuple(input_ids.shape)}")
+    if (attention_mask[:, 1:] > attention_mask[:, :-1]).any():
+        raise ValueError("attention_mask has padding before real tokens; Focus is causal, so pad on the right")
 
 # %% ../nbs/05_focus_iir.ipynb #80a4b820
-class FocusForCausalLM(FocusPreTrainedModel):
-    "Focus language model: `FocusModel` plus a (tied) LM head."
+@dataclass
+class FocusCausalLMOutput(ModelOutput):
+    "Output of `FocusForCausalLM`: loss, logits and, when streaming, the `FocusCache`."
+    loss: Tensor | None = None  # mean next-token cross-entropy, if labels were given
+    logits: Tensor | None = None  # [B, L, V]
+    cache: FocusCache | None = None  # streaming state after the last token (when use_cache=True or a cache was passed)
+
+class FocusForCausalLM(FocusPreTrainedModel, GenerationMixin):
+    "Focus language model: `FocusModel` plus a (tied) LM head; `generate()` streams through a `FocusCache`."
     _tied_weights_keys = {"lm_head.weight": "model.embed_tokens.weight"}
     def __init__(self, config: FocusConfig):
         super().__init__(config)
@@ -453,19 +497,34 @@ class FocusForCausalLM(FocusPreTrainedModel):
     def get_output_embeddings(self): return self.lm_head
     def set_output_embeddings(self, value): self.lm_head = value
 
+    @classmethod
+    def _supports_default_dynamic_cache(cls) -> bool: return False  # generate() must not build a DynamicCache: we keep our own
+
+    def prepare_inputs_for_generation(self, input_ids, cache=None, attention_mask=None, **kwargs):
+        "Give `forward` only the tokens the cache has not consumed yet (generate() passes the whole sequence so far)."
+        return {"input_ids": input_ids if cache is None else input_ids[:, cache.t:], "cache": cache,
+                "attention_mask": attention_mask, "use_cache": True}
+
     def forward(self,
-                input_ids: Tensor | None = None,  # [B, L]
-                attention_mask: Tensor | None = None,  # [B, L], right padding only
+                input_ids: Tensor | None = None,  # [B, L], any L up to max_position_embeddings
+                attention_mask: Tensor | None = None,  # [B, L], right padding only (all ones when streaming)
                 labels: Tensor | None = None,  # [B, L], shifted inside; -100 is ignored
+                cache: FocusCache | None = None,  # streaming state from an earlier call; implies use_cache
+                use_cache: bool | None = None,  # run token by token through `step` and return the cache (generate() sets it)
                 **kwargs,
-               ) -> CausalLMOutput:  # loss (if labels) and logits [B, L, V]
+               ) -> FocusCausalLMOutput:  # loss (if labels), logits [B, L, V], cache (if streaming)
         "Return next-token logits and, given labels, the mean cross-entropy."
-        _check_ids(input_ids, attention_mask)
-        logits = self.lm_head(self.model(input_ids, attention_mask).last_hidden_state)
+        stream = bool(use_cache) or cache is not None
+        _check_ids(input_ids, attention_mask, streaming=stream)
+        if stream:                                                                # prefill and decoding both go through step()
+            steps = []
+            for tok in input_ids.unbind(1): lg, cache = self.step(tok, cache); steps.append(lg)
+            logits = torch.stack(steps, 1)
+        else: logits = self.lm_head(self.model(input_ids, attention_mask).last_hidden_state)
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=-100)
-        return CausalLMOutput(loss=loss, logits=logits)
+        return FocusCausalLMOutput(loss=loss, logits=logits, cache=cache if stream else None)
 
 class FocusForSequenceClassification(FocusPreTrainedModel):
     "Focus classifier: the last real token's hidden state through a linear head."
@@ -480,7 +539,7 @@ class FocusForSequenceClassification(FocusPreTrainedModel):
     def set_input_embeddings(self, value): self.model.embed_tokens = value
 
     def forward(self,
-                input_ids: Tensor | None = None,  # [B, L]
+                input_ids: Tensor | None = None,  # [B, L], any L up to max_position_embeddings
                 attention_mask: Tensor | None = None,  # [B, L], right padding: picks each row's last real token
                 labels: Tensor | None = None,  # [B] class ids, or floats when num_labels == 1 (regression)
                 **kwargs,
@@ -502,6 +561,11 @@ class FocusCache:
     t: int = 0  # tokens consumed so far
     layers: list = field(default_factory=list)  # per block: "hyper", "iir", "k", "v"
     shared: dict = field(default_factory=dict)  # the model-level hypernetwork's buffers
+    is_compileable = False  # read by generate(); a class attribute, not a field
+
+    def get_seq_length(self, layer_idx: int = 0) -> int:  # tokens consumed so far
+        "Return the number of tokens consumed (the name generate() asks for)."
+        return self.t
 
 @patch
 def step(self: FocusHypernet,
@@ -534,6 +598,8 @@ def step(self: FocusLayer,
     c, head = self.config, self.head
     xn = self.norm(x)
     if head.hypernet is not None: theta = head.hypernet.step(xn, st.setdefault("hyper", {}), t)
+    elif c.variant == "focus" and theta is None:
+        raise ValueError("this layer was built with share_hypernet=True: pass theta=FocusHypernet(config).step(...)")
     if c.variant == "local": xf = xn
     else:
         if t % c.bin_len == 0: st["iir"] = None                             # each bin starts from rest
@@ -736,7 +802,7 @@ def recall_unit(
     kind: str,  # arm: one of `RECALL_KINDS`
     seq_len: int,  # L
     seed: int,  # model init, data and batch order
-    steps: int = 3000,  # optimizer steps of batch `batch_size`; every training sequence is fresh
+    steps: int = 5000,  # optimizer steps of batch `batch_size`; every training sequence is fresh
     chunk_len: int = 16,  # M
     lr: float = 1e-3,
     batch_size: int = 32,
@@ -757,9 +823,9 @@ def recall_unit(
             "curve": {"step": list(range(every, steps + every, every))[:len(curve)], "loss": curve}}
 
 def recall_protocol(full: bool = True) -> "Protocol":
-    "Associative recall: 4 arms x 2 lengths x 3 seeds (L = 64, Focus and Transformer first), 3,000 steps each."
+    "Associative recall: 4 arms x 2 lengths x 3 seeds (L = 64, Focus and Transformer first), 5,000 steps each."
     from lmbook.runs import Protocol, Unit
-    lengths, seeds, steps = ((64, 128), range(3), 3000) if full else ((32,), range(2), 4)
+    lengths, seeds, steps = ((64, 128), range(3), 5000) if full else ((32,), range(2), 4)
     units = [Unit(f"{k}-L{L}-s{s}", recall_unit, dict(kind=k, seq_len=L, seed=s, steps=steps) if full else
                   dict(kind=k, seq_len=L, seed=s, steps=steps, n_test=20, every=2), seed=s)
              for L in lengths for pair in (("focus", "transformer"), ("local", "focus_h")) for s in seeds for k in pair]
@@ -771,3 +837,78 @@ def recall_protocol(full: bool = True) -> "Protocol":
                     description=f"associative recall, {len(RECALL_KINDS)} arms x {len(lengths)} lengths x {len(seeds)} seeds, {steps} steps")
 
 PROTOCOLS = {"recall": recall_protocol}
+
+# %% ../nbs/05_focus_iir.ipynb #3de7e546
+class AttentionLayer(nn.Module):
+    "The scaling baseline: one causal softmax-attention head with q/k/v and output projections."
+    def __init__(self,
+                 d: int,  # model width
+                 head_dim: int,  # width of the head
+                 materialise: bool = False,  # write out softmax(qk^T)v (O(L^2) memory) instead of calling SDPA
+                ):
+        super().__init__()
+        self.qkv, self.out, self.materialise = nn.Linear(d, 3 * head_dim), nn.Linear(head_dim, d), materialise
+
+    def forward(self, x: Tensor) -> Tensor:  # [B, L, d] -> [B, L, d]
+        "Causal attention over the whole sequence."
+        q, k, v = self.qkv(x).chunk(3, -1)
+        if not self.materialise: return self.out(F.scaled_dot_product_attention(q, k, v, is_causal=True))
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+        return self.out(torch.softmax(s.masked_fill(torch.ones_like(s, dtype=torch.bool).triu(1), -math.inf), -1) @ v)
+
+def peak_mib(fn) -> float:  # largest live allocation (MiB) while fn runs
+    "Peak of the allocations that PyTorch's CPU profiler records during one call of `fn`."
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as p: fn()
+    cur = peak = 0
+    for e in sorted(p.events(), key=lambda e: e.time_range.start):
+        cur += e.self_cpu_memory_usage; peak = max(peak, cur)
+    return peak / 2**20
+
+def cpu_seconds(fn, repeats: int = 3) -> float:  # minimum CPU time of `repeats` calls, after one warm-up call
+    "CPU time of `fn` (process time, so other processes on the machine count less than in wall time)."
+    import time
+    fn(); ts = []
+    for _ in range(repeats): t = time.process_time(); fn(); ts.append(time.process_time() - t)
+    return min(ts)
+
+def scaling_unit(
+    *,
+    L: int,  # sequence length
+    d: int = 64,  # width (and head width)
+    chunk: int = 64,  # M of the L/4-bin settings
+    max_materialised: int = 8192,  # skip materialised attention beyond this length (3 GiB of scores at 16K)
+) -> dict:  # one row per layer: CPU seconds per forward and peak MiB
+    "Time one forward pass of each benchmarked layer at length L (one unit of the `scaling` protocol)."
+    x = torch.randn(1, L, d, generator=torch.Generator().manual_seed(L))
+    quarter = dict(hidden_size=d, head_dim=d, chunk_len=chunk, bin_len=L // 4, oversample=4, max_position_embeddings=L)
+    layers = {"Focus (recurrence)": lambda: FocusLayer(FocusConfig(**quarter)),
+              "Focus (fft)": lambda: FocusLayer(FocusConfig(**quarter, filter_impl="fft")),
+              "Focus (default config)": lambda: FocusLayer(FocusConfig(hidden_size=d, head_dim=d, max_position_embeddings=L)),
+              "SDPA attention": lambda: AttentionLayer(d, d),
+              "materialised attention": lambda: AttentionLayer(d, d, materialise=True)}
+    rows = {"layer": [], "seconds": [], "peak_mib": []}
+    for name, make in layers.items():
+        if name == "materialised attention" and L > max_materialised: continue
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0); layer = make().eval()
+        with torch.inference_mode():
+            fn = lambda: layer(x)
+            rows["layer"].append(name)
+            rows["seconds"].append(cpu_seconds(fn) if name != "materialised attention" else float("nan"))
+            rows["peak_mib"].append(peak_mib(fn))
+    return {"layers": rows}
+
+SCALING_LENGTHS = (512, 1024, 2048, 4096, 8192, 16384)
+
+def scaling_protocol(full: bool = True) -> "Protocol":
+    "The layer benchmark, one unit per length (L = 512 to 16,384; full=False: 256 and 512)."
+    from lmbook.runs import Protocol, Unit
+    lengths = SCALING_LENGTHS if full else (256, 512)
+    return Protocol(chapter="focus_iir", name="scaling" if full else "scaling-smoke",
+                    units=[Unit(f"L{L}", scaling_unit, dict(L=L)) for L in lengths],
+                    code=[scaling_unit, AttentionLayer, peak_mib, cpu_seconds, FocusConfig, FocusHypernet, _bin_causal_conv,
+                          _causal_conv, FocusHead, FocusLayer, IIR2Filter, chunk_attention, _rotate],
+                    description=f"one Focus layer (3 settings) vs attention, D = 64, L in {lengths}, 1 thread, inference")
+
+PROTOCOLS["scaling"] = scaling_protocol
