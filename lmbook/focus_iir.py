@@ -120,11 +120,19 @@ def poles(self: IIR2Filter) -> Tensor:  # complex roots of $z^2+a_1z+a_2$, [*bat
     return torch.stack([(-a1 + d) / 2, (-a1 - d) / 2], -1)
 
 # %% ../nbs/05_focus_iir.ipynb #5a1e2ae7
+_HALF = (torch.float16, torch.bfloat16)  # dtypes that torch.fft does not take on CPU: computed in float32, cast back
+
+@patch
+def float(self: IIR2Filter) -> IIR2Filter:  # the same filters with float32 taps
+    "Copy of the filter bank with float32 taps."
+    return IIR2Filter(self.b.float(), self.a.float(), check_stable=False)
+
 @patch
 def causal_fft(self: IIR2Filter,
                x: Tensor,  # signals, [..., L]
               ) -> Tensor:  # y, [..., L]; equals `recurrence(x)[0]`
     "Filter causally: FFT of size 2L against the impulse response truncated to L taps."
+    if x.dtype in _HALF: return self.float().causal_fft(x.float()).to(x.dtype)        # CPU FFTs need float32
     L = x.shape[-1]
     h = self.impulse_response(L)
     return torch.fft.irfft(torch.fft.rfft(x, 2 * L) * torch.fft.rfft(h, 2 * L), 2 * L)[..., :L]
@@ -134,6 +142,7 @@ def conj_fft(self: IIR2Filter,
              x: Tensor,  # one time bin per signal, [..., N]
             ) -> Tensor:  # the paper's $x_f$ for that bin, [..., N]
     "Filter one bin as the paper writes it: FFT, times the conjugated response, inverse FFT (anti-causal, circular)."
+    if x.dtype in _HALF: return self.float().conj_fft(x.float()).to(x.dtype)
     n = x.shape[-1]
     return torch.fft.irfft(torch.fft.rfft(x) * self.freq_response(n, onesided=True).conj(), n)
 
@@ -231,11 +240,13 @@ class FocusConfig(PreTrainedConfig):
 # %% ../nbs/05_focus_iir.ipynb #6cdbf186
 def _causal_conv(x, k):
     "Causal long convolution along the last axis by FFT of size 2L: x [..., L], k [..., L]."
+    if x.dtype in _HALF: return _causal_conv(x.float(), k.float()).to(x.dtype)       # CPU FFTs need float32
     L = x.shape[-1]
     return torch.fft.irfft(torch.fft.rfft(x, 2 * L) * torch.fft.rfft(k, 2 * L), 2 * L)[..., :L]
 
 def _bin_causal_conv(x, k, R):
     "Causal conv of x [..., L] with k [..., >= L] whose outputs in bin j read x[..., :(j+1)R] only, bit for bit."
+    if x.dtype in _HALF: return _bin_causal_conv(x.float(), k.float(), R).to(x.dtype)
     L = x.shape[-1]
     P = 1 << (-(-L // R) - 1).bit_length()                                 # bins, padded to a power of two
     xp, kp = F.pad(x, (0, P * R - L)), F.pad(k[..., :P * R], (0, max(0, P * R - k.shape[-1])))
@@ -831,7 +842,8 @@ def recall_protocol(full: bool = True) -> "Protocol":
              for L in lengths for pair in (("focus", "transformer"), ("local", "focus_h")) for s in seeds for k in pair]
     # order: at each length, Focus and the control seed by seed first, so a partial run already pairs them
     code = [recall_unit, recall_model, train_recall, recall_accuracy, associative_recall, FocusConfig, focus_taps,
-            IIR2Filter, _causal_conv, probe_sequences, bin_responses, focus_ratio, FocusHypernet, _rotate, chunk_attention, FocusHead, FocusLayer, FocusBlock,
+            IIR2Filter, IIR2Filter.impulse_response, _allpole_impulse, IIR2Filter.causal_fft, IIR2Filter.conj_fft, IIR2Filter.freq_response, IIR2Filter.float,
+            _causal_conv, _bin_causal_conv, probe_sequences, bin_responses, focus_ratio, FocusHypernet, _rotate, chunk_attention, FocusHead, FocusLayer, FocusBlock,
             FocusPreTrainedModel, FocusModel, FocusForCausalLM]
     return Protocol(chapter="focus_iir", name="recall", units=units, code=code,
                     description=f"associative recall, {len(RECALL_KINDS)} arms x {len(lengths)} lengths x {len(seeds)} seeds, {steps} steps")
@@ -908,7 +920,7 @@ def scaling_protocol(full: bool = True) -> "Protocol":
     return Protocol(chapter="focus_iir", name="scaling" if full else "scaling-smoke",
                     units=[Unit(f"L{L}", scaling_unit, dict(L=L)) for L in lengths],
                     code=[scaling_unit, AttentionLayer, peak_mib, cpu_seconds, FocusConfig, FocusHypernet, _bin_causal_conv,
-                          _causal_conv, FocusHead, FocusLayer, IIR2Filter, chunk_attention, _rotate],
+                          _causal_conv, FocusHead, FocusLayer, IIR2Filter, IIR2Filter.impulse_response, _allpole_impulse, IIR2Filter.causal_fft, chunk_attention, _rotate],
                     description=f"one Focus layer (3 settings) vs attention, D = 64, L in {lengths}, 1 thread, inference")
 
 PROTOCOLS["scaling"] = scaling_protocol
