@@ -293,6 +293,21 @@ class Runs:
         return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/00e_runs.ipynb #3fd0f8bb
+def _packaged(protocol: Protocol) -> Protocol:
+    "Swap the notebook's copies (module `__main__`) of a protocol's functions and classes for the package's `lmbook.<chapter>` ones."
+    from dataclasses import replace
+    code = protocol.code if isinstance(protocol.code, (list, tuple)) else [protocol.code]
+    if not any(getattr(o, "__module__", None) == "__main__" for o in [u.fn for u in protocol.units] + list(code)): return protocol
+    mod = importlib.import_module(f"lmbook.{protocol.chapter}")
+    def swap(o):  # a chapter notebook runs its exported cells itself; inspect cannot read a notebook class, and workers cannot import it
+        if getattr(o, "__module__", None) != "__main__": return o
+        found = mod
+        for part in o.__qualname__.split("."): found = getattr(found, part, None)
+        if found is None: raise ValueError(f"{o.__qualname__} is defined in this notebook but not in lmbook.{protocol.chapter}: run nbdev_export")
+        return found
+    units = [replace(u, fn=swap(u.fn)) for u in protocol.units]
+    return replace(protocol, units=units, code=[swap(o) for o in code] if isinstance(protocol.code, (list, tuple)) else swap(protocol.code))
+
 def load_runs(
     chapter: str,
     name: str,
@@ -304,6 +319,7 @@ def load_runs(
     if protocol is None:
         try: protocol = get_protocol(chapter, name)
         except (ImportError, KeyError): protocol = None
+    elif protocol is not None: protocol = _packaged(protocol)
     folder = runs_dir(chapter, name, root=root)
     recs = [load_record(f) for f in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     if protocol is not None:
@@ -349,6 +365,7 @@ def run_protocol(
     "Run and record every unit of `protocol` that has no fresh record."
     from tqdm.auto import tqdm
     if jobs < 1: raise ValueError(f"jobs must be >= 1, got {jobs}")
+    protocol = _packaged(protocol)  # built in a chapter notebook: record with the package's code, which workers import
     todo = _todo(protocol, load_runs(protocol.chapter, protocol.name, protocol=protocol, root=root), only, force)
     folder = runs_dir(protocol.chapter, protocol.name, root=root); folder.mkdir(parents=True, exist_ok=True)
     log, failed = folder / "_log.txt", []
