@@ -319,7 +319,7 @@ def load_runs(
     if protocol is None:
         try: protocol = get_protocol(chapter, name)
         except (ImportError, KeyError): protocol = None
-    elif protocol is not None: protocol = _packaged(protocol)
+    else: protocol = _packaged(protocol)
     folder = runs_dir(chapter, name, root=root)
     recs = [load_record(f) for f in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     if protocol is not None:
