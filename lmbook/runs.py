@@ -251,11 +251,15 @@ class Runs:
     records: list[dict]  # load_record dicts, in the protocol's unit order when it is known
     expected: list[str] | None = None  # unit names of the protocol, when its code could be loaded
     current_hash: str | None = None  # the protocol's code hash now
+    configs: dict | None = None  # unit name -> the config the protocol gives it now (JSON-normalised)
 
     @property
     def stale(self) -> list[str]:
+        "Units recorded with other code (hash) or other arguments (config) than the protocol has now."
         if self.current_hash is None: return []
-        return [r["unit"] for r in self.records if r["provenance"]["code_hash"] != self.current_hash]
+        cfg = self.configs or {}
+        return [r["unit"] for r in self.records if r["provenance"]["code_hash"] != self.current_hash
+                or r["unit"] in cfg and r["config"] != cfg[r["unit"]]]
     @property
     def missing(self) -> list[str]:
         have = {r["unit"] for r in self.records}
@@ -326,7 +330,8 @@ def load_runs(
         order = {u.name: i for i, u in enumerate(protocol.units)}
         recs.sort(key=lambda r: order.get(r["unit"], len(order)))
     return Runs(chapter, name, recs, expected=[u.name for u in protocol.units] if protocol else None,
-                current_hash=protocol.code_hash() if protocol else None)
+                current_hash=protocol.code_hash() if protocol else None,
+                configs={u.name: json.loads(json.dumps(u.config)) for u in protocol.units} if protocol else None)
 
 # %% ../nbs/00e_runs.ipynb #22dff96d
 def _todo(protocol: Protocol, runs: Runs, only, force: bool) -> list[Unit]:
