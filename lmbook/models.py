@@ -17,7 +17,7 @@ import torch
 
 # %% auto #0
 __all__ = ['OFFLINE_MODELS', 'OfflineModel', 'package_dir', 'cache_dir', 'hub_offline', 'load_causal_lm', 'load_encoder',
-           'encode_sentences', 'tiny_causal_lm', 'tiny_encoder', 'toy_tokenizer']
+           'masked_mean', 'encode_sentences', 'tiny_causal_lm', 'tiny_encoder', 'toy_tokenizer']
 
 # %% ../nbs/00_models.ipynb #547c5aca
 @dataclass(frozen=True)
@@ -181,6 +181,16 @@ def load_encoder(
     return model, tok
 
 # %% ../nbs/00_models.ipynb #e7ef7205
+def masked_mean(
+    h: torch.Tensor,  # hidden states, [batch, seq, d]
+    mask: torch.Tensor,  # attention mask, [batch, seq]: 1 for real tokens, 0 for padding
+) -> torch.Tensor:  # [batch, d]
+    "Mean of `h` over the real tokens of each row (a row without any real token gives zeros)."
+    if h.ndim != 3 or mask.shape != h.shape[:2]:
+        raise ValueError(f"masked_mean needs h [batch, seq, d] and mask [batch, seq]; got {tuple(h.shape)} and {tuple(mask.shape)}")
+    m = mask.unsqueeze(-1).to(h.dtype)
+    return (h * m).sum(1) / m.sum(1).clamp_min(1)
+
 @torch.no_grad()
 def encode_sentences(
     model, tokenizer,  # an encoder and its tokenizer, e.g. from `load_encoder`
@@ -195,9 +205,7 @@ def encode_sentences(
     out = []
     for i in range(0, len(sentences), batch_size):
         enc = tokenizer(list(sentences[i:i + batch_size]), padding=True, truncation=True, return_tensors="pt").to(device)
-        h = model(**enc).last_hidden_state
-        m = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-        e = (h * m).sum(1) / m.sum(1).clamp_min(1)
+        e = masked_mean(model(**enc).last_hidden_state, enc["attention_mask"])
         out.append(torch.nn.functional.normalize(e, dim=-1) if normalize else e)
     return torch.cat(out)
 

