@@ -643,7 +643,7 @@ def glue_unit(
                 loss = pm(**b, labels=y).loss; loss.backward(); opt.step(); step += 1
                 if ada: pm.base_model.update_and_allocate(step)  # AdaLoRA: after step(), before zero_grad()
                 elif isinstance(pm, PriLoraModel): pm.update_and_allocate(step)
-                sched.step(); opt.zero_grad(); losses.append(float(loss))
+                sched.step(); opt.zero_grad(); losses.append(loss.item())
         train_s = time.perf_counter() - t0
     held_m, dev_m = _glue_score(pm, task, held, tok), _glue_score(pm, task, dev, tok)
     out = dict(heldout=held_m["score"], dev=dev_m["score"], **{f"dev_{k}": v for k, v in dev_m.items() if k != "score"},
@@ -663,6 +663,7 @@ def glue_unit(
 
 GLUE_PROTOCOL_TASKS = ("sst2", "cola", "mrpc", "stsb", "rte")  # the GLUE tasks shipped offline
 GLUE_TRAIN = {t: dict(n_train=1024, epochs=1) for t in GLUE_PROTOCOL_TASKS}  # training examples and epochs per task
+GLUE_TRAIN["mrpc"] = dict(n_train=3820, epochs=1)  # MRPC's whole pool (4,076 - 256 held out): see the pilot's 1,024-example unit
 
 def tuned_lr(
     arm: str,  # a key of `GLUE_ARMS`
@@ -732,6 +733,7 @@ def pilot_protocol() -> "Protocol":
     from lmbook.runs import Protocol, Unit
     units = [Unit(f"{t}-lora-{h}", glue_unit, dict(task=t, arm="lora", seed=0, lr=1e-3, head=h, **GLUE_TRAIN[t]), seed=0)
              for t in ("sst2", "mrpc", "stsb") for h in ("cls", "mean")]
+    units.append(Unit("mrpc-lora-mean-n1024", glue_unit, dict(task="mrpc", arm="lora", seed=0, lr=1e-3, head="mean", n_train=1024, epochs=1), seed=0))
     units += [Unit(f"cola-probe-{n or 'all'}", cola_probe_unit, dict(n_train=n)) for n in (1024, None)]
     return Protocol("prilora", "pilot", units, code=_GLUE_CODE + [cola_probe_unit],
                     description="LoRA r=8 at lr 1e-3, seed 0: [CLS] vs mean-pooling head on SST-2, MRPC, STS-B; a frozen CoLA probe")
