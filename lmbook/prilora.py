@@ -628,6 +628,7 @@ def glue_unit(
                                                                        num_labels=GLUE_TASKS[task].num_labels, local_files_only=True)
     with torch.no_grad():  # the same head for every arm of a seed
         model.classifier.weight.copy_(torch.randn(model.classifier.weight.shape, generator=g) * 0.02); model.classifier.bias.zero_()
+        if GLUE_TASKS[task].num_labels == 1: model.classifier.bias.fill_(float(np.mean([y for _, y in train])))  # a regressor starts at the mean
     steps = epochs * -(-len(train) // batch_size)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(10_000 + seed)  # LoRA's initialisation and dropout, apart from the data seed
