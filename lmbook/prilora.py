@@ -736,7 +736,10 @@ def pilot_protocol() -> "Protocol":
              for t in ("sst2", "mrpc", "stsb") for h in ("cls", "mean")]
     units.append(Unit("mrpc-lora-mean-n1024", glue_unit, dict(task="mrpc", arm="lora", seed=0, lr=1e-3, head="mean", n_train=1024, epochs=1), seed=0))
     units += [Unit(f"cola-probe-{n or 'all'}", cola_probe_unit, dict(n_train=n)) for n in (1024, None)]
+    # the budget question for CoLA: LoRA on the whole pool (8,551 - 256 held out), 3 epochs, at each grid rate
+    units += [Unit(f"cola-full-lr{lr:g}", glue_unit, dict(task="cola", arm="lora", seed=0, lr=lr, head="mean", n_train=8295, epochs=3), seed=0)
+              for lr in (1e-3, 3e-3, 1e-2)]
     return Protocol("prilora", "pilot", units, code=_GLUE_CODE + [cola_probe_unit],
-                    description="LoRA r=8 at lr 1e-3, seed 0: [CLS] vs mean-pooling head on SST-2, MRPC, STS-B; a frozen CoLA probe")
+                    description="LoRA r=8 at lr 1e-3, seed 0: [CLS] vs mean-pooling head on SST-2, MRPC, STS-B; a frozen CoLA probe; LoRA on all of CoLA")
 
 PROTOCOLS = {"glue": glue_protocol, "pilot": pilot_protocol}  # `lmbook reproduce prilora/<name>`
