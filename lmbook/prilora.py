@@ -665,6 +665,7 @@ def glue_unit(
 GLUE_PROTOCOL_TASKS = ("sst2", "cola", "mrpc", "stsb", "rte")  # the GLUE tasks shipped offline
 GLUE_TRAIN = {t: dict(n_train=1024, epochs=1) for t in GLUE_PROTOCOL_TASKS}  # training examples and epochs per task
 GLUE_TRAIN["mrpc"] = dict(n_train=3820, epochs=1)  # MRPC's whole pool (4,076 - 256 held out): see the pilot's 1,024-example unit
+GLUE_TRAIN["cola"] = dict(n_train=8295, epochs=1)  # CoLA's whole pool (8,551 - 256 held out): at 1,024 every arm stayed at MCC 0 (pilot)
 
 def tuned_lr(
     arm: str,  # a key of `GLUE_ARMS`
