@@ -676,12 +676,15 @@ def tuned_lr(
     name: str = "glue",  # the protocol whose records hold the tuning units
 ) -> float | None:  # the rate with the best held-out score, or None until every tuning unit of `arm` is recorded
     "Pick `arm`'s learning rate from its recorded tuning units (held-out train slice only; ties go to the smaller rate)."
-    from lmbook.runs import runs_dir
-    scores = {}
+    from lmbook.runs import code_hash, runs_dir
+    scores, now = {}, code_hash(_GLUE_CODE)
     for lr in lrs:
         f = runs_dir("prilora", name) / f"{task}-{arm}-lr{lr:g}-s{tune_seed}.json"
         if not f.exists(): return None
-        scores[lr] = json.loads(f.read_text())["result"]["heldout"]
+        rec, want = json.loads(f.read_text()), dict(task=task, arm=arm, seed=tune_seed, lr=lr, **GLUE_TRAIN[task])
+        if rec["config"] != json.loads(json.dumps(want)) or rec["provenance"]["code_hash"] != now:
+            return None  # a stale tuning record (other arguments or code) chooses nothing: it is rerun first
+        scores[lr] = rec["result"]["heldout"]
     return max(scores, key=scores.get)
 
 def glue_protocol(
