@@ -197,6 +197,7 @@ def record(
     ended: float | None = None,  # time.time() when it ended (default now)
     device: str | None = None,
     root=None,
+    at_start: dict | None = None,  # `provenance()` plus "code_hash", taken when the run started (default: taken now)
 ) -> Path:  # the JSON file written
     "Store one unit's result with its provenance under runs_dir(chapter, protocol)."
     unit = protocol.unit(unit) if isinstance(unit, str) else unit
@@ -211,7 +212,7 @@ def record(
     iso = lambda t: datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
     rec = {"lmbook_record": 1, "chapter": protocol.chapter, "protocol": protocol.name, "unit": unit.name,
            "seed": unit.seed, "config": unit.config, "fn": f"{unit.fn.__module__}.{unit.fn.__qualname__}",
-           "result": flat, "provenance": {**provenance(device), "code_hash": protocol.code_hash(),
+           "result": flat, "provenance": {**(at_start or {**provenance(device), "code_hash": protocol.code_hash()}),
            "started": iso(started), "ended": iso(ended), "seconds": round(ended - started, 2)}}
     text, path = json.dumps(rec, indent=1, allow_nan=True) + "\n", folder / f"{unit.name}.json"
     csvs = {folder / f"{unit.name}.{k}.csv": _curve_csv(c) for k, c in curves.items()}
@@ -374,13 +375,14 @@ def run_protocol(
     todo = _todo(protocol, load_runs(protocol.chapter, protocol.name, protocol=protocol, root=root), only, force)
     folder = runs_dir(protocol.chapter, protocol.name, root=root); folder.mkdir(parents=True, exist_ok=True)
     log, failed = folder / "_log.txt", []
+    at_start = {**provenance(device), "code_hash": protocol.code_hash()}  # the sources the units run with, before any changes
     _log(log, f"start {len(todo)} of {len(protocol.units)} units, jobs={jobs}, device={device or 'cpu'}")
     bar = tqdm(total=len(todo), desc=f"{protocol.chapter}/{protocol.name}", disable=not progress or not todo)
 
     def finish(u, t0, out, err):
         if err: failed.append(u.name); _log(log, f"FAILED {u.name}\n{err}")
         else:
-            try: record(protocol, u, out, started=t0, device=device, root=root)
+            try: record(protocol, u, out, started=t0, device=device, root=root, at_start=at_start)
             except (TypeError, ValueError) as e: failed.append(u.name); _log(log, f"FAILED {u.name}: {e}")
             else: _log(log, f"done {u.name} in {time.time() - t0:.1f} s")
         bar.update(1); bar.set_postfix_str(u.name)
