@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import inspect
 import json
 import math
@@ -667,6 +668,11 @@ GLUE_TRAIN = {t: dict(n_train=1024, epochs=1) for t in GLUE_PROTOCOL_TASKS}  # t
 GLUE_TRAIN["mrpc"] = dict(n_train=3820, epochs=1)  # MRPC's whole pool (4,076 - 256 held out): see the pilot's 1,024-example unit
 GLUE_TRAIN["cola"] = dict(n_train=8295, epochs=1)  # CoLA's whole pool (8,551 - 256 held out): at 1,024 every arm stayed at MCC 0 (pilot)
 
+def _glue_code_hash() -> str:
+    "The code hash of the package's GLUE units (a notebook's own copies of the functions have no source file to hash)."
+    from lmbook.runs import code_hash
+    return code_hash(importlib.import_module("lmbook.prilora")._GLUE_CODE)
+
 def tuned_lr(
     arm: str,  # a key of `GLUE_ARMS`
     *,
@@ -676,8 +682,8 @@ def tuned_lr(
     name: str = "glue",  # the protocol whose records hold the tuning units
 ) -> float | None:  # the rate with the best held-out score, or None until every tuning unit of `arm` is recorded
     "Pick `arm`'s learning rate from its recorded tuning units (held-out train slice only; ties go to the smaller rate)."
-    from lmbook.runs import code_hash, runs_dir
-    scores, now = {}, code_hash(_GLUE_CODE)
+    from lmbook.runs import runs_dir
+    scores, now = {}, _glue_code_hash()
     for lr in lrs:
         f = runs_dir("prilora", name) / f"{task}-{arm}-lr{lr:g}-s{tune_seed}.json"
         if not f.exists(): return None
