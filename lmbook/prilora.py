@@ -668,6 +668,7 @@ GLUE_TRAIN = {t: dict(n_train=1024, epochs=1) for t in GLUE_PROTOCOL_TASKS}  # t
 GLUE_TRAIN["mrpc"] = dict(n_train=3820, epochs=1)  # MRPC's whole pool (4,076 - 256 held out): see the pilot's 1,024-example unit
 GLUE_TRAIN["cola"] = dict(n_train=8295, epochs=1)  # CoLA's whole pool (8,551 - 256 held out): at 1,024 every arm stayed at MCC 0 (pilot)
 
+@functools.cache  # once per process: the code a process runs is the code it loaded (and hashing parses the module)
 def _glue_code_hash() -> str:
     "The code hash of the package's GLUE units (a notebook's own copies of the functions have no source file to hash)."
     from lmbook.runs import code_hash
