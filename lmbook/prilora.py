@@ -683,14 +683,13 @@ def tuned_lr(
     name: str = "glue",  # the protocol whose records hold the tuning units
 ) -> float | None:  # the rate with the best held-out score, or None until every tuning unit of `arm` is recorded
     "Pick `arm`'s learning rate from its recorded tuning units (held-out train slice only; ties go to the smaller rate)."
-    from lmbook.runs import runs_dir
-    scores, now = {}, _glue_code_hash()
+    from lmbook.runs import is_stale, runs_dir
+    scores = {}
     for lr in lrs:
         f = runs_dir("prilora", name) / f"{task}-{arm}-lr{lr:g}-s{tune_seed}.json"
         if not f.exists(): return None
         rec, want = json.loads(f.read_text()), dict(task=task, arm=arm, seed=tune_seed, lr=lr, **GLUE_TRAIN[task])
-        if rec["config"] != json.loads(json.dumps(want)) or rec["provenance"]["code_hash"] != now:
-            return None  # a stale tuning record (other arguments or code) chooses nothing: it is rerun first
+        if is_stale(rec, _glue_code_hash(), want): return None  # a stale tuning record (other arguments or code) chooses nothing: it is rerun first
         scores[lr] = rec["result"]["heldout"]
     return max(scores, key=scores.get)
 
@@ -748,7 +747,7 @@ def pilot_protocol() -> "Protocol":
     units.append(Unit("mrpc-lora-mean-n1024", glue_unit, dict(task="mrpc", arm="lora", seed=0, lr=1e-3, head="mean", n_train=1024, epochs=1), seed=0))
     units += [Unit(f"cola-probe-{n or 'all'}", cola_probe_unit, dict(n_train=n)) for n in (1024, None)]
     # the budget question for CoLA: LoRA on the whole pool (8,551 - 256 held out), 3 epochs, at each grid rate
-    units += [Unit(f"cola-full-lr{lr:g}", glue_unit, dict(task="cola", arm="lora", seed=0, lr=lr, head="mean", n_train=8295, epochs=3), seed=0)
+    units += [Unit(f"cola-full-lr{lr:g}", glue_unit, dict(task="cola", arm="lora", seed=0, lr=lr, head="mean", n_train=GLUE_TRAIN["cola"]["n_train"], epochs=3), seed=0)
               for lr in (1e-3, 3e-3, 1e-2)]
     return Protocol("prilora", "pilot", units, code=_GLUE_CODE + [cola_probe_unit],
                     description="LoRA r=8 at lr 1e-3, seed 0: [CLS] vs mean-pooling head on SST-2, MRPC, STS-B; a frozen CoLA probe; LoRA on all of CoLA")

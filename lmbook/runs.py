@@ -27,9 +27,9 @@ from typing import Any, Callable
 
 # %% auto #0
 __all__ = ['RUNS_ENV', 'MAX_RECORD_BYTES', 'PROTOCOLS', 'runs_dir', 'Unit', 'code_hash', 'Protocol', 'demo_unit', 'demo_protocol',
-           'provenance', 'record', 'load_record', 'get_protocol', 'Runs', 'load_runs', 'run_protocol', 'mean_sd',
-           'paired_diff', 'verdict', 'fmt_mean_sd', 'provenance_line', 'show_runs', 'chapters_with_protocols',
-           'reproduce_cli', 'add_reproduce_parser', 'check_records']
+           'provenance', 'record', 'load_record', 'get_protocol', 'is_stale', 'Runs', 'load_runs', 'run_protocol',
+           'mean_sd', 'paired_diff', 'verdict', 'fmt_mean_sd', 'provenance_line', 'show_runs',
+           'chapters_with_protocols', 'reproduce_cli', 'add_reproduce_parser', 'check_records']
 
 # %% ../nbs/00e_runs.ipynb #b48c7ef5
 RUNS_ENV = "LMBOOK_RUNS"
@@ -244,6 +244,14 @@ def get_protocol(
         raise KeyError(f"{mod.__name__} defines no protocol {name!r}; it has {sorted(known) or 'none'}")
     return known[name](**kwargs)
 
+def is_stale(
+    rec: dict,  # a record, as `load_record` reads it
+    code_hash: str,  # the protocol's code hash now
+    config: dict | None = None,  # the arguments the protocol gives the unit now (None: not known, not compared)
+) -> bool:
+    "Whether a record was made with other code or other arguments than its unit has now."
+    return rec["provenance"]["code_hash"] != code_hash or (config is not None and rec["config"] != json.loads(json.dumps(config)))
+
 @dataclass
 class Runs:
     "The records of one protocol, with what the protocol expects and which records are stale."
@@ -259,8 +267,7 @@ class Runs:
         "Units recorded with other code (hash) or other arguments (config) than the protocol has now."
         if self.current_hash is None: return []
         cfg = self.configs or {}
-        return [r["unit"] for r in self.records if r["provenance"]["code_hash"] != self.current_hash
-                or r["unit"] in cfg and r["config"] != cfg[r["unit"]]]
+        return [r["unit"] for r in self.records if is_stale(r, self.current_hash, cfg.get(r["unit"]))]
     @property
     def missing(self) -> list[str]:
         have = {r["unit"] for r in self.records}
